@@ -1,0 +1,98 @@
+//! The `issuesync` command line: argument parsing (clap) and output. One file per
+//! subcommand; each parses its flags and calls one [`issuesync::Workspace`] method.
+//!
+//! Invariants: commands never touch the store or the network except through the
+//! workspace; `--json` output is the stable contract for scripts, human output may change.
+
+mod connection_add;
+mod connection_list;
+mod connection_remove;
+mod list;
+mod log;
+mod output;
+mod repo_add;
+mod repo_list;
+mod repo_remove;
+mod show;
+mod sync;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use issuesync::secrets::KeychainStore;
+use issuesync::Workspace;
+
+/// Mirror GitHub, GitLab and Gitea/Forgejo issues into one local database.
+#[derive(Debug, Parser)]
+#[command(name = "issuesync", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Where the database lives [default: the OS data dir, e.g. ~/.local/share/issuesync]
+    #[arg(long, global = true, env = "ISSUESYNC_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Add, list or remove tracker connections
+    #[command(subcommand)]
+    Connection(ConnectionCommand),
+    /// Choose which repositories to mirror
+    #[command(subcommand)]
+    Repo(RepoCommand),
+    /// Run one sync round: push pending local changes, then pull
+    Sync(sync::Sync),
+    /// List mirrored issues
+    List(list::List),
+    /// Show one issue with its comments
+    Show(show::Show),
+    /// Show the sync log
+    Log(log::Log),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConnectionCommand {
+    /// Connect a tracker (verifies it, stores the token in the OS keychain)
+    Add(connection_add::ConnectionAdd),
+    /// List connections
+    List(connection_list::ConnectionList),
+    /// Remove a connection, its mirrored issues and its keychain entry
+    Remove(connection_remove::ConnectionRemove),
+}
+
+#[derive(Debug, Subcommand)]
+enum RepoCommand {
+    /// Mirror a repository: NAME:OWNER/REPO (GitLab: the full project path)
+    Add(repo_add::RepoAdd),
+    /// List the repositories a connection's token can see on the tracker
+    List(repo_list::RepoList),
+    /// Stop mirroring a repository and delete its local copy
+    Remove(repo_remove::RepoRemove),
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let data_dir = match cli.data_dir {
+        Some(dir) => dir,
+        None => dirs::data_dir()
+            .context("no data directory is known for this OS; pass --data-dir DIR")?
+            .join("issuesync"),
+    };
+    let workspace = Workspace::open(&data_dir, Box::new(KeychainStore))?;
+    match cli.command {
+        Command::Connection(ConnectionCommand::Add(cmd)) => cmd.run(&workspace).await,
+        Command::Connection(ConnectionCommand::List(cmd)) => cmd.run(&workspace),
+        Command::Connection(ConnectionCommand::Remove(cmd)) => cmd.run(&workspace),
+        Command::Repo(RepoCommand::Add(cmd)) => cmd.run(&workspace).await,
+        Command::Repo(RepoCommand::List(cmd)) => cmd.run(&workspace).await,
+        Command::Repo(RepoCommand::Remove(cmd)) => cmd.run(&workspace),
+        Command::Sync(cmd) => cmd.run(&workspace).await,
+        Command::List(cmd) => cmd.run(&workspace),
+        Command::Show(cmd) => cmd.run(&workspace),
+        Command::Log(cmd) => cmd.run(&workspace),
+    }
+}

@@ -1,0 +1,99 @@
+//! The error of the core's public API ([`crate::workspace::Workspace`]): every module's
+//! error, plus the mistakes a person can make, each with a stable [`Error::code`] for the
+//! UI and scripts.
+//!
+//! Invariant: messages name the problem and the fix in one line, and never contain a
+//! token (secrets are redacted types; provider errors carry URLs, not headers).
+
+use crate::model::{UnknownProvider, UnknownState};
+use crate::provider::ProviderError;
+use crate::remote_url::UrlError;
+use crate::secrets::SecretsError;
+use crate::store::StoreError;
+use crate::sync::SyncError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error(transparent)]
+    Secrets(#[from] SecretsError),
+    #[error(transparent)]
+    Url(#[from] UrlError),
+    #[error(transparent)]
+    UnknownProvider(#[from] UnknownProvider),
+    #[error(transparent)]
+    UnknownState(#[from] UnknownState),
+    #[error("no connection named {name:?}; see `issuesync connection list`")]
+    UnknownConnection { name: String },
+    #[error("a connection named {name:?} already exists; pick another name or remove it first")]
+    DuplicateConnection { name: String },
+    #[error("{name:?} cannot be a connection name: use letters, digits, '-', '_' or '.'")]
+    InvalidConnectionName { name: String },
+    #[error("{input:?} is not a repository reference: expected NAME:OWNER/REPO")]
+    BadRepoReference { input: String },
+    #[error("{reference} is not mirrored; add it with `issuesync repo add {reference}`")]
+    UnknownRepo { reference: String },
+    #[error("{input:?} is not an issue reference: expected NAME:OWNER/REPO#NUMBER or a local id")]
+    BadIssueReference { input: String },
+    #[error("no mirrored issue {reference}; run `issuesync sync` or check `issuesync list`")]
+    UnknownIssue { reference: String },
+    #[error(
+        "the token for connection {name:?} is missing from the OS keychain; add the \
+         connection again with --token-stdin, or set {env_var}"
+    )]
+    MissingToken { name: String, env_var: String },
+    #[error("the token is empty: pipe the token into --token-stdin")]
+    EmptyToken,
+    #[error(
+        "{url} does not answer like a {provider} API ({source}); check the provider and that \
+         the URL is the instance's web root"
+    )]
+    NotATracker {
+        url: String,
+        provider: &'static str,
+        #[source]
+        source: ProviderError,
+    },
+}
+
+impl Error {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Store(e) => e.code(),
+            Self::Provider(e) => e.code(),
+            Self::Secrets(e) => e.code(),
+            Self::Url(_) => "invalid_url",
+            Self::UnknownProvider(_) => "unknown_provider",
+            Self::UnknownState(_) => "invalid_input",
+            Self::UnknownConnection { .. } => "unknown_connection",
+            Self::DuplicateConnection { .. } => "duplicate_connection",
+            Self::InvalidConnectionName { .. } => "invalid_input",
+            Self::BadRepoReference { .. } | Self::BadIssueReference { .. } => "bad_reference",
+            Self::UnknownRepo { .. } => "unknown_repo",
+            Self::UnknownIssue { .. } => "unknown_issue",
+            Self::MissingToken { .. } | Self::EmptyToken => "missing_token",
+            Self::NotATracker { .. } => "not_a_tracker",
+        }
+    }
+}
+
+impl From<SyncError> for Error {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Provider(e) => Self::Provider(e),
+            SyncError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,591 @@
+//! The Gitea / Forgejo adapter (API v1, `WEB_ROOT[/subpath]/api/v1`).
+//!
+//! Invariants:
+//! - Wire types are private to this file and converted to [`crate::model`] here.
+//! - Issue listings always send `type=issues`, so pull requests never arrive; a PR that
+//!   slips through anyway (a server ignoring the parameter) is dropped by its non-null
+//!   `pull_request`. Comments on pull requests are dropped by their empty `issue_url`.
+//! - Pages are requested with `limit=50` (Gitea's default `MAX_RESPONSE_ITEMS`; a server
+//!   caps larger values silently) and followed through `Link: rel="next"`.
+//! - Gitea has no sort parameter on issue listings and no rate-limit headers, so the
+//!   listing is [`ListingOrder::Unordered`].
+
+use async_trait::async_trait;
+use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use serde::Deserialize;
+
+use super::http::{HttpClient, Response};
+use super::{Endpoint, InstanceInfo, IssueListing, ListingOrder, Page, Provider, ProviderError};
+use crate::model::{
+    IssueState, Label, Milestone, ProviderKind, RemoteComment, RemoteIssue, RemoteRepo,
+    RemoteVersion, Timestamp, User,
+};
+
+/// Page size requested; Gitea's default `MAX_RESPONSE_ITEMS`.
+pub const PAGE_LIMIT: u32 = 50;
+
+/// A Gitea or Forgejo instance.
+pub struct Gitea {
+    http: HttpClient,
+}
+
+impl Gitea {
+    /// An adapter for `endpoint.api_url` (`…/api/v1`).
+    ///
+    /// # Errors
+    /// [`ProviderError::InvalidInput`] when the URL or token cannot be used.
+    pub fn new(endpoint: Endpoint) -> Result<Self, ProviderError> {
+        let auth = match &endpoint.token {
+            Some(token) => {
+                let value =
+                    HeaderValue::from_str(&format!("token {}", token.expose())).map_err(|_| {
+                        ProviderError::InvalidInput(
+                            "the token contains characters that cannot be sent in a header"
+                                .to_string(),
+                        )
+                    })?;
+                Some((AUTHORIZATION as HeaderName, value))
+            }
+            None => None,
+        };
+        Ok(Self {
+            http: HttpClient::new(&endpoint.api_url, auth, endpoint.retry)?,
+        })
+    }
+
+    fn repo_segments(full_path: &str) -> Result<(String, String), ProviderError> {
+        match full_path.split_once('/') {
+            Some((owner, name)) if !owner.is_empty() && !name.is_empty() && !name.contains('/') => {
+                Ok((owner.to_string(), name.to_string()))
+            }
+            _ => Err(ProviderError::InvalidInput(format!(
+                "{full_path:?} is not a Gitea repository path: expected OWNER/REPO"
+            ))),
+        }
+    }
+
+    /// The first page URL, or the page token turned back into a URL.
+    fn page_url(
+        &self,
+        page: Option<&str>,
+        first: impl FnOnce() -> reqwest::Url,
+    ) -> Result<reqwest::Url, ProviderError> {
+        match page {
+            Some(token) => self.http.own_url(token),
+            None => Ok(first()),
+        }
+    }
+
+    async fn all_pages<W, T>(
+        &self,
+        first: reqwest::Url,
+        what: &str,
+        convert: impl Fn(W) -> Option<T>,
+    ) -> Result<Vec<T>, ProviderError>
+    where
+        W: for<'de> Deserialize<'de>,
+    {
+        let mut items = Vec::new();
+        let mut url = first;
+        loop {
+            let response = self.http.get(url, what).await?;
+            let page: Vec<W> = response.json()?;
+            items.extend(page.into_iter().filter_map(&convert));
+            match response.next_link() {
+                Some(next) => url = self.http.own_url(&next)?,
+                None => return Ok(items),
+            }
+        }
+    }
+}
+
+fn next_and_total(response: &Response) -> (Option<String>, Option<u64>) {
+    (response.next_link(), response.header_u64("x-total-count"))
+}
+
+#[async_trait]
+impl Provider for Gitea {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Gitea
+    }
+
+    fn listing_order(&self) -> ListingOrder {
+        ListingOrder::Unordered
+    }
+
+    async fn probe(&self) -> Result<InstanceInfo, ProviderError> {
+        let response = self
+            .http
+            .get(
+                self.http.endpoint(&["version"]),
+                "the Gitea API (/api/v1/version)",
+            )
+            .await?;
+        let version: wire::ServerVersion = response.json()?;
+        Ok(InstanceInfo {
+            version: Some(version.version),
+        })
+    }
+
+    async fn whoami(&self) -> Result<User, ProviderError> {
+        if !self.http.has_auth() {
+            return Err(ProviderError::NeedsToken);
+        }
+        let response = self
+            .http
+            .get(self.http.endpoint(&["user"]), "the current user")
+            .await?;
+        Ok(response.json::<wire::User>()?.into())
+    }
+
+    async fn list_repos(&self, limit: usize) -> Result<Vec<RemoteRepo>, ProviderError> {
+        let mut repos = Vec::new();
+        let mut url = if self.http.has_auth() {
+            let mut url = self.http.endpoint(&["user", "repos"]);
+            url.query_pairs_mut()
+                .append_pair("limit", &PAGE_LIMIT.to_string());
+            url
+        } else {
+            let mut url = self.http.endpoint(&["repos", "search"]);
+            url.query_pairs_mut()
+                .append_pair("limit", &PAGE_LIMIT.to_string());
+            url
+        };
+        loop {
+            let response = self.http.get(url, "the repository list").await?;
+            let page: Vec<wire::Repository> = if self.http.has_auth() {
+                response.json()?
+            } else {
+                response.json::<wire::SearchResults>()?.data
+            };
+            repos.extend(page.into_iter().map(RemoteRepo::from));
+            if repos.len() >= limit {
+                repos.truncate(limit);
+                return Ok(repos);
+            }
+            match response.next_link() {
+                Some(next) => url = self.http.own_url(&next)?,
+                None => return Ok(repos),
+            }
+        }
+    }
+
+    async fn get_repo(&self, full_path: &str) -> Result<RemoteRepo, ProviderError> {
+        let (owner, name) = Self::repo_segments(full_path)?;
+        let response = self
+            .http
+            .get(
+                self.http.endpoint(&["repos", &owner, &name]),
+                &format!("repository {full_path}"),
+            )
+            .await?;
+        Ok(response.json::<wire::Repository>()?.into())
+    }
+
+    async fn list_labels(&self, full_path: &str) -> Result<Vec<Label>, ProviderError> {
+        let (owner, name) = Self::repo_segments(full_path)?;
+        let mut url = self.http.endpoint(&["repos", &owner, &name, "labels"]);
+        url.query_pairs_mut()
+            .append_pair("limit", &PAGE_LIMIT.to_string());
+        self.all_pages(url, &format!("labels of {full_path}"), |l: wire::Label| {
+            Some(l.into())
+        })
+        .await
+    }
+
+    async fn list_milestones(&self, full_path: &str) -> Result<Vec<Milestone>, ProviderError> {
+        let (owner, name) = Self::repo_segments(full_path)?;
+        let mut url = self.http.endpoint(&["repos", &owner, &name, "milestones"]);
+        url.query_pairs_mut()
+            .append_pair("state", "all")
+            .append_pair("limit", &PAGE_LIMIT.to_string());
+        self.all_pages(
+            url,
+            &format!("milestones of {full_path}"),
+            |m: wire::Milestone| Some(m.into()),
+        )
+        .await
+    }
+
+    async fn list_issues(
+        &self,
+        full_path: &str,
+        listing: &IssueListing,
+        page: Option<&str>,
+    ) -> Result<Page<RemoteIssue>, ProviderError> {
+        let (owner, name) = Self::repo_segments(full_path)?;
+        let url = self.page_url(page, || {
+            let mut url = self.http.endpoint(&["repos", &owner, &name, "issues"]);
+            {
+                let mut q = url.query_pairs_mut();
+                q.append_pair("state", "all").append_pair("type", "issues");
+                if !listing.labels.is_empty() {
+                    q.append_pair("labels", &listing.labels.join(","));
+                }
+                if let Some(milestone) = &listing.milestone {
+                    q.append_pair("milestones", milestone);
+                }
+                if let Some(since) = listing.since {
+                    q.append_pair("since", &since.to_string());
+                }
+                q.append_pair("page", "1")
+                    .append_pair("limit", &PAGE_LIMIT.to_string());
+            }
+            url
+        })?;
+        let response = self
+            .http
+            .get(url, &format!("issues of {full_path}"))
+            .await?;
+        let wire: Vec<wire::Issue> = response.json()?;
+        let (next, total) = next_and_total(&response);
+        let items = wire
+            .into_iter()
+            .filter(|i| i.pull_request.is_none())
+            .map(RemoteIssue::try_from)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| ProviderError::Decode {
+                url: response.url.to_string(),
+                source,
+            })?
+            .into_iter()
+            // Gitea's `labels` filter matches any listed label; ours needs all of them.
+            .filter(|issue| {
+                listing
+                    .labels
+                    .iter()
+                    .all(|wanted| issue.labels.iter().any(|l| &l.name == wanted))
+            })
+            .collect();
+        Ok(Page { items, next, total })
+    }
+
+    async fn get_issue(&self, full_path: &str, number: u64) -> Result<RemoteIssue, ProviderError> {
+        let (owner, name) = Self::repo_segments(full_path)?;
+        let response = self
+            .http
+            .get(
+                self.http
+                    .endpoint(&["repos", &owner, &name, "issues", &number.to_string()]),
+                &format!("issue {full_path}#{number}"),
+            )
+            .await?;
+        let wire: wire::Issue = response.json()?;
+        if wire.pull_request.is_some() {
+            return Err(ProviderError::NotFound {
+                what: format!("issue {full_path}#{number} (it is a pull request)"),
+            });
+        }
+        RemoteIssue::try_from(wire).map_err(|source| ProviderError::Decode {
+            url: response.url.to_string(),
+            source,
+        })
+    }
+
+    async fn list_comments(
+        &self,
+        full_path: &str,
+        since: Option<Timestamp>,
+        page: Option<&str>,
+    ) -> Result<Page<RemoteComment>, ProviderError> {
+        let (owner, name) = Self::repo_segments(full_path)?;
+        let url = self.page_url(page, || {
+            let mut url = self
+                .http
+                .endpoint(&["repos", &owner, &name, "issues", "comments"]);
+            {
+                let mut q = url.query_pairs_mut();
+                if let Some(since) = since {
+                    q.append_pair("since", &since.to_string());
+                }
+                q.append_pair("page", "1")
+                    .append_pair("limit", &PAGE_LIMIT.to_string());
+            }
+            url
+        })?;
+        let response = self
+            .http
+            .get(url, &format!("comments of {full_path}"))
+            .await?;
+        let wire: Vec<wire::Comment> = response.json()?;
+        let (next, total) = next_and_total(&response);
+        let mut items = Vec::with_capacity(wire.len());
+        for comment in wire {
+            if let Some(converted) =
+                comment
+                    .into_model()
+                    .map_err(|source| ProviderError::Decode {
+                        url: response.url.to_string(),
+                        source,
+                    })?
+            {
+                items.push(converted);
+            }
+        }
+        Ok(Page { items, next, total })
+    }
+}
+
+impl From<wire::User> for User {
+    fn from(u: wire::User) -> Self {
+        User {
+            remote_id: u.id,
+            login: u.login.or(u.username).unwrap_or_default(),
+            display_name: u.full_name.filter(|n| !n.is_empty()),
+            avatar_url: u.avatar_url.filter(|a| !a.is_empty()),
+        }
+    }
+}
+
+impl From<wire::Label> for Label {
+    fn from(l: wire::Label) -> Self {
+        Label {
+            remote_id: Some(l.id),
+            name: l.name,
+            color: l
+                .color
+                .map(|c| c.trim_start_matches('#').to_ascii_lowercase())
+                .filter(|c| !c.is_empty()),
+            description: l.description.filter(|d| !d.is_empty()),
+        }
+    }
+}
+
+impl From<wire::Milestone> for Milestone {
+    fn from(m: wire::Milestone) -> Self {
+        Milestone {
+            remote_id: m.id,
+            title: m.title,
+            state: m.state,
+            due_on: m.due_on.as_deref().and_then(|t| Timestamp::parse(t).ok()),
+        }
+    }
+}
+
+impl From<wire::Repository> for RemoteRepo {
+    fn from(r: wire::Repository) -> Self {
+        RemoteRepo {
+            remote_id: r.id,
+            full_path: r.full_name,
+            description: r.description.filter(|d| !d.is_empty()),
+            private: r.private,
+            web_url: r.html_url,
+        }
+    }
+}
+
+fn parse_time(text: &str) -> Result<Timestamp, serde_json::Error> {
+    Timestamp::parse(text).map_err(|e| {
+        <serde_json::Error as serde::de::Error>::custom(format!("bad timestamp {text:?}: {e}"))
+    })
+}
+
+impl TryFrom<wire::Issue> for RemoteIssue {
+    type Error = serde_json::Error;
+    fn try_from(i: wire::Issue) -> Result<Self, Self::Error> {
+        let state: IssueState = i
+            .state
+            .parse()
+            .map_err(<serde_json::Error as serde::de::Error>::custom)?;
+        let mut assignees: Vec<User> = i
+            .assignees
+            .unwrap_or_default()
+            .into_iter()
+            .map(User::from)
+            .collect();
+        if assignees.is_empty() {
+            assignees.extend(i.assignee.map(User::from));
+        }
+        Ok(RemoteIssue {
+            remote_id: i.id,
+            number: i.number,
+            title: i.title,
+            body: i.body.unwrap_or_default(),
+            state,
+            state_reason: None,
+            labels: i
+                .labels
+                .unwrap_or_default()
+                .into_iter()
+                .map(Label::from)
+                .collect(),
+            assignees,
+            milestone: i.milestone.map(Milestone::from),
+            author: i.user.map(User::from),
+            created_at: parse_time(&i.created_at)?,
+            updated_at: parse_time(&i.updated_at)?,
+            closed_at: i.closed_at.as_deref().map(parse_time).transpose()?,
+            remote_url: i.html_url.filter(|u| !u.is_empty()),
+            version: RemoteVersion {
+                etag: None,
+                content_version: i.content_version,
+            },
+        })
+    }
+}
+
+impl wire::Comment {
+    /// The comment in model form, or `None` for a comment on a pull request.
+    fn into_model(self) -> Result<Option<RemoteComment>, serde_json::Error> {
+        let Some(issue_number) = self.issue_url.as_deref().and_then(issue_number_from_url) else {
+            return Ok(None);
+        };
+        Ok(Some(RemoteComment {
+            remote_id: self.id,
+            issue_number,
+            author: self.user.map(User::from),
+            body: self.body.unwrap_or_default(),
+            created_at: parse_time(&self.created_at)?,
+            updated_at: parse_time(&self.updated_at)?,
+            remote_url: self.html_url.filter(|u| !u.is_empty()),
+        }))
+    }
+}
+
+/// The issue number at the end of a Gitea issue URL (`…/owner/repo/issues/12`, web or
+/// API form). `None` for pull request URLs and empty strings.
+fn issue_number_from_url(url: &str) -> Option<u64> {
+    let mut segments = url.trim_end_matches('/').rsplit('/');
+    let number = segments.next()?.parse().ok()?;
+    (segments.next()? == "issues").then_some(number)
+}
+
+/// Gitea's JSON, as far as IssueSync reads it. Unknown fields are ignored; fields old
+/// servers lack are optional.
+mod wire {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct ServerVersion {
+        pub version: String,
+    }
+
+    #[derive(Deserialize)]
+    pub struct User {
+        pub id: i64,
+        pub login: Option<String>,
+        /// Gogs-era servers send `username` (some send both).
+        pub username: Option<String>,
+        pub full_name: Option<String>,
+        pub avatar_url: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Label {
+        pub id: i64,
+        pub name: String,
+        pub color: Option<String>,
+        pub description: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Milestone {
+        pub id: i64,
+        pub title: String,
+        pub state: Option<String>,
+        pub due_on: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Issue {
+        pub id: i64,
+        pub number: u64,
+        pub title: String,
+        pub body: Option<String>,
+        pub state: String,
+        pub labels: Option<Vec<Label>>,
+        pub milestone: Option<Milestone>,
+        pub assignee: Option<User>,
+        pub assignees: Option<Vec<User>>,
+        pub user: Option<User>,
+        pub created_at: String,
+        pub updated_at: String,
+        pub closed_at: Option<String>,
+        pub html_url: Option<String>,
+        pub pull_request: Option<serde_json::Value>,
+        pub content_version: Option<i64>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Comment {
+        pub id: i64,
+        pub html_url: Option<String>,
+        pub issue_url: Option<String>,
+        pub user: Option<User>,
+        pub body: Option<String>,
+        pub created_at: String,
+        pub updated_at: String,
+    }
+
+    #[derive(Deserialize)]
+    pub struct Repository {
+        pub id: i64,
+        pub full_name: String,
+        pub description: Option<String>,
+        #[serde(default)]
+        pub private: bool,
+        pub html_url: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    pub struct SearchResults {
+        pub data: Vec<Repository>,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(name: &str) -> String {
+        let path = format!(
+            "{}/../shared/contracts/samples/gitea/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn recorded_issue_payloads_convert_to_the_model() {
+        let issues: Vec<wire::Issue> = serde_json::from_str(&sample("issues.json")).unwrap();
+        assert!(!issues.is_empty());
+        let issue = RemoteIssue::try_from(
+            serde_json::from_str::<wire::Issue>(&sample("issue.json")).unwrap(),
+        )
+        .unwrap();
+        assert!(issue.number > 0);
+        assert!(!issue.title.is_empty());
+        assert!(
+            issue.author.is_some(),
+            "the author comes from `user` (login or username)"
+        );
+    }
+
+    #[test]
+    fn recorded_comment_payloads_parse() {
+        let comments: Vec<wire::Comment> = serde_json::from_str(&sample("comments.json")).unwrap();
+        assert!(!comments.is_empty());
+    }
+
+    #[test]
+    fn issue_numbers_come_from_issue_urls_only() {
+        assert_eq!(
+            issue_number_from_url("https://h/gitea/o/r/issues/12"),
+            Some(12)
+        );
+        assert_eq!(
+            issue_number_from_url("https://h/api/v1/repos/o/r/issues/3/"),
+            Some(3)
+        );
+        assert_eq!(issue_number_from_url("https://h/o/r/pulls/12"), None);
+        assert_eq!(issue_number_from_url(""), None);
+    }
+
+    #[test]
+    fn repository_paths_must_be_owner_slash_name() {
+        assert!(Gitea::repo_segments("alice/tools").is_ok());
+        assert!(Gitea::repo_segments("alice").is_err());
+        assert!(Gitea::repo_segments("a/b/c").is_err());
+        assert!(Gitea::repo_segments("/b").is_err());
+    }
+}

@@ -1,0 +1,198 @@
+//! Where things live on a tracker: the API root derived from a connection's web root,
+//! and issue web pages when an API does not report one.
+//!
+//! Invariants:
+//! - A web root is an absolute `http`/`https` URL without query or fragment; it is kept
+//!   without a trailing slash, and any subpath (`https://host/gitea`) is preserved in
+//!   every URL built from it.
+//! - An issue's `remote_url` is the API's `html_url`/`web_url` whenever the API gives
+//!   one; [`issue_web_url`] is only the fallback.
+
+use url::Url;
+
+use crate::model::ProviderKind;
+
+/// A web root the user typed that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum UrlError {
+    #[error("{input:?} is not a URL: {source}; expected e.g. https://gitea.example.com")]
+    Malformed {
+        input: String,
+        #[source]
+        source: url::ParseError,
+    },
+    #[error("{input:?} must start with http:// or https://")]
+    Scheme { input: String },
+    #[error("{input:?} must be the instance's web root, without ?query or #fragment")]
+    QueryOrFragment { input: String },
+}
+
+/// Checks and normalizes a tracker's web root: `https://Host/sub/` → `https://host/sub`.
+///
+/// # Errors
+/// [`UrlError`] when the text is not an absolute http(s) URL, or carries a query or
+/// fragment.
+pub fn normalize_web_url(input: &str) -> Result<String, UrlError> {
+    let trimmed = input.trim();
+    let url = Url::parse(trimmed).map_err(|source| UrlError::Malformed {
+        input: input.to_string(),
+        source,
+    })?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(UrlError::Scheme {
+            input: input.to_string(),
+        });
+    }
+    if url.host_str().is_none() {
+        return Err(UrlError::Scheme {
+            input: input.to_string(),
+        });
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(UrlError::QueryOrFragment {
+            input: input.to_string(),
+        });
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// The REST API root for a normalized web root.
+///
+/// github.com → `https://api.github.com`; another GitHub host (Enterprise Server) →
+/// `WEB/api/v3`; GitLab → `WEB/api/v4`; Gitea/Forgejo → `WEB/api/v1`.
+pub fn api_url(kind: ProviderKind, web_url: &str) -> String {
+    let web_url = web_url.trim_end_matches('/');
+    match kind {
+        ProviderKind::Github => {
+            let host = Url::parse(web_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_ascii_lowercase));
+            if matches!(host.as_deref(), Some("github.com" | "www.github.com")) {
+                "https://api.github.com".to_string()
+            } else {
+                format!("{web_url}/api/v3")
+            }
+        }
+        ProviderKind::Gitlab => format!("{web_url}/api/v4"),
+        ProviderKind::Gitea => format!("{web_url}/api/v1"),
+    }
+}
+
+/// The web page of issue `number` in `repo_path` (`owner/name`, or GitLab's full
+/// nested path), built from the web root.
+pub fn issue_web_url(kind: ProviderKind, web_url: &str, repo_path: &str, number: u64) -> String {
+    let web_url = web_url.trim_end_matches('/');
+    let repo_path = repo_path.trim_matches('/');
+    match kind {
+        ProviderKind::Gitlab => format!("{web_url}/{repo_path}/-/issues/{number}"),
+        ProviderKind::Github | ProviderKind::Gitea => {
+            format!("{web_url}/{repo_path}/issues/{number}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case::github_com(ProviderKind::Github, "https://github.com", "https://api.github.com")]
+    #[case::github_com_trailing_slash(
+        ProviderKind::Github,
+        "https://github.com/",
+        "https://api.github.com"
+    )]
+    #[case::github_enterprise(
+        ProviderKind::Github,
+        "https://ghe.corp.example",
+        "https://ghe.corp.example/api/v3"
+    )]
+    #[case::gitlab_com(
+        ProviderKind::Gitlab,
+        "https://gitlab.com",
+        "https://gitlab.com/api/v4"
+    )]
+    #[case::gitlab_relative_root(
+        ProviderKind::Gitlab,
+        "https://corp.example/gitlab",
+        "https://corp.example/gitlab/api/v4"
+    )]
+    #[case::gitea_subpath(
+        ProviderKind::Gitea,
+        "https://host.example/gitea",
+        "https://host.example/gitea/api/v1"
+    )]
+    #[case::forgejo_port(
+        ProviderKind::Gitea,
+        "http://127.0.0.1:3000",
+        "http://127.0.0.1:3000/api/v1"
+    )]
+    fn api_root_follows_the_provider_convention(
+        #[case] kind: ProviderKind,
+        #[case] web: &str,
+        #[case] expected: &str,
+    ) {
+        let web = normalize_web_url(web).unwrap();
+        assert_eq!(api_url(kind, &web), expected);
+    }
+
+    #[rstest]
+    #[case::gitea_subpath(
+        ProviderKind::Gitea,
+        "https://host.example/gitea",
+        "alice/tools",
+        7,
+        "https://host.example/gitea/alice/tools/issues/7"
+    )]
+    #[case::github(
+        ProviderKind::Github,
+        "https://github.com",
+        "rust-lang/rust",
+        1,
+        "https://github.com/rust-lang/rust/issues/1"
+    )]
+    #[case::gitlab_nested_groups(
+        ProviderKind::Gitlab,
+        "https://gitlab.com",
+        "gnome/sub/group/project",
+        42,
+        "https://gitlab.com/gnome/sub/group/project/-/issues/42"
+    )]
+    #[case::gitlab_relative_root_and_nested_groups(
+        ProviderKind::Gitlab,
+        "https://corp.example/gitlab",
+        "a/b/c",
+        3,
+        "https://corp.example/gitlab/a/b/c/-/issues/3"
+    )]
+    fn issue_pages_keep_subpaths_and_nested_groups(
+        #[case] kind: ProviderKind,
+        #[case] web: &str,
+        #[case] repo: &str,
+        #[case] number: u64,
+        #[case] expected: &str,
+    ) {
+        assert_eq!(issue_web_url(kind, web, repo, number), expected);
+    }
+
+    #[test]
+    fn web_roots_are_normalized() {
+        assert_eq!(
+            normalize_web_url(" https://Gitea.Example.com/sub/ ").unwrap(),
+            "https://gitea.example.com/sub"
+        );
+    }
+
+    #[rstest]
+    #[case::no_scheme("gitea.example.com")]
+    #[case::ftp("ftp://gitea.example.com")]
+    #[case::query("https://gitea.example.com/?x=1")]
+    #[case::empty("")]
+    fn unusable_web_roots_are_rejected(#[case] input: &str) {
+        assert!(
+            normalize_web_url(input).is_err(),
+            "{input:?} must be rejected"
+        );
+    }
+}

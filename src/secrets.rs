@@ -1,0 +1,236 @@
+//! Tokens: kept in the OS keychain, handled in memory as [`Secret`].
+//!
+//! Invariants:
+//! - A token never reaches SQLite, a log line, an error message or serialized output:
+//!   [`Secret`] prints `<redacted>` and does not implement `Serialize`; only
+//!   [`Secret::expose`] reveals it, and only HTTP auth headers call that.
+//! - Only this module talks to the keychain (`keyring`: Secret Service on Linux,
+//!   Keychain on macOS, Credential Manager on Windows). A missing entry is `Ok(None)`.
+//! - `ISSUESYNC_TOKEN_<NAME>` in the environment overrides the keychain for connection
+//!   NAME (upper-cased, every non-alphanumeric character → `_`), like `GH_TOKEN`, so
+//!   headless machines and scripts need no keychain.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+
+/// The keychain service name every IssueSync entry is filed under.
+pub const KEYCHAIN_SERVICE: &str = "issuesync";
+
+/// A token. Debug and Display print `<redacted>`; it cannot be serialized.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a token, trimming the whitespace and newline a pasted token brings along.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into().trim().to_string())
+    }
+
+    /// The token itself. Call this only to build an auth header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Why the keychain could not be used. Never carries the token.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretsError {
+    #[error(
+        "the OS keychain is not available ({source}); on a headless machine set \
+         {env_var} instead of storing the token"
+    )]
+    Unavailable {
+        env_var: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("the OS keychain refused the operation: {source}")]
+    Keychain {
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl SecretsError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unavailable { .. } => "keychain_unavailable",
+            Self::Keychain { .. } => "keychain_error",
+        }
+    }
+}
+
+/// Where tokens are kept. `key` is a connection's `secret_key`; `connection` is its
+/// name, used only to word errors (which env var to set instead).
+pub trait SecretStore: Send + Sync {
+    /// # Errors
+    /// [`SecretsError`] when the keychain cannot be reached.
+    fn get(&self, key: &str, connection: &str) -> Result<Option<Secret>, SecretsError>;
+    /// # Errors
+    /// [`SecretsError`] when the keychain cannot be reached or refuses.
+    fn set(&self, key: &str, connection: &str, secret: &Secret) -> Result<(), SecretsError>;
+    /// Deleting an absent entry succeeds.
+    ///
+    /// # Errors
+    /// [`SecretsError`] when the keychain cannot be reached or refuses.
+    fn delete(&self, key: &str, connection: &str) -> Result<(), SecretsError>;
+}
+
+/// The OS keychain.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeychainStore;
+
+impl KeychainStore {
+    fn entry(key: &str, connection: &str) -> Result<keyring::Entry, SecretsError> {
+        keyring::Entry::new(KEYCHAIN_SERVICE, key).map_err(|e| map_keyring_error(e, connection))
+    }
+}
+
+fn map_keyring_error(error: keyring::Error, connection: &str) -> SecretsError {
+    match error {
+        keyring::Error::PlatformFailure(source) | keyring::Error::NoStorageAccess(source) => {
+            SecretsError::Unavailable {
+                env_var: token_env_var(connection),
+                source,
+            }
+        }
+        other => SecretsError::Keychain {
+            source: Box::new(other),
+        },
+    }
+}
+
+impl SecretStore for KeychainStore {
+    fn get(&self, key: &str, connection: &str) -> Result<Option<Secret>, SecretsError> {
+        match Self::entry(key, connection)?.get_password() {
+            Ok(token) => Ok(Some(Secret::new(token))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_keyring_error(e, connection)),
+        }
+    }
+
+    fn set(&self, key: &str, connection: &str, secret: &Secret) -> Result<(), SecretsError> {
+        Self::entry(key, connection)?
+            .set_password(secret.expose())
+            .map_err(|e| map_keyring_error(e, connection))
+    }
+
+    fn delete(&self, key: &str, connection: &str) -> Result<(), SecretsError> {
+        match Self::entry(key, connection)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(map_keyring_error(e, connection)),
+        }
+    }
+}
+
+/// A process-local store for tests of code above the keychain (keyring's own mock
+/// forgets between `Entry` objects, this one does not).
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    entries: Mutex<HashMap<String, Secret>>,
+}
+
+impl SecretStore for MemoryStore {
+    fn get(&self, key: &str, _connection: &str) -> Result<Option<Secret>, SecretsError> {
+        Ok(self.lock().get(key).cloned())
+    }
+
+    fn set(&self, key: &str, _connection: &str, secret: &Secret) -> Result<(), SecretsError> {
+        self.lock().insert(key.to_string(), secret.clone());
+        Ok(())
+    }
+
+    fn delete(&self, key: &str, _connection: &str) -> Result<(), SecretsError> {
+        self.lock().remove(key);
+        Ok(())
+    }
+}
+
+impl MemoryStore {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Secret>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// `ISSUESYNC_TOKEN_<NAME>`: NAME upper-cased, every non-alphanumeric character → `_`.
+pub fn token_env_var(connection: &str) -> String {
+    let name: String = connection
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("ISSUESYNC_TOKEN_{name}")
+}
+
+/// The token from `ISSUESYNC_TOKEN_<NAME>`, when set and not empty.
+pub fn token_from_env(connection: &str) -> Option<Secret> {
+    std::env::var(token_env_var(connection))
+        .ok()
+        .map(Secret::new)
+        .filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_print_their_value() {
+        let secret = Secret::new("ghp_supersecret\n");
+        assert_eq!(format!("{secret:?}"), "<redacted>");
+        assert_eq!(format!("{secret}"), "<redacted>");
+        assert_eq!(
+            format!("{:?}", Some(&secret)),
+            "Some(<redacted>)",
+            "nested Debug must stay redacted"
+        );
+        assert_eq!(
+            secret.expose(),
+            "ghp_supersecret",
+            "pasted newline is trimmed"
+        );
+    }
+
+    #[test]
+    fn env_var_names_are_upper_cased_with_underscores() {
+        assert_eq!(token_env_var("work-gitea"), "ISSUESYNC_TOKEN_WORK_GITEA");
+        assert_eq!(token_env_var("my.lab 2"), "ISSUESYNC_TOKEN_MY_LAB_2");
+    }
+
+    #[test]
+    fn memory_store_round_trips_and_deletes() {
+        let store = MemoryStore::default();
+        assert!(store.get("k", "c").unwrap().is_none());
+        store.set("k", "c", &Secret::new("t")).unwrap();
+        assert_eq!(store.get("k", "c").unwrap().unwrap().expose(), "t");
+        store.delete("k", "c").unwrap();
+        store
+            .delete("k", "c")
+            .expect("deleting twice is not an error");
+        assert!(store.get("k", "c").unwrap().is_none());
+    }
+}

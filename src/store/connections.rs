@@ -1,0 +1,162 @@
+//! The `connections` table: tracker accounts, without their secrets.
+//!
+//! Invariant: names are unique; removing a connection removes its repositories, issues
+//! and comments (cascade), and its sync-log rows lose the link but stay.
+
+use rusqlite::{Connection as Db, Row};
+
+use super::{optional, timestamp, Result, StoreError};
+use crate::model::{Connection, ProviderKind, Timestamp};
+
+/// What [`insert`] needs; `secret_key` names the keychain entry.
+pub struct NewConnection<'a> {
+    pub name: &'a str,
+    pub provider: ProviderKind,
+    pub web_url: &'a str,
+    pub api_url: &'a str,
+    pub has_token: bool,
+    pub secret_key: &'a str,
+    pub login: Option<&'a str>,
+}
+
+const COLUMNS: &str =
+    "id, name, provider, web_url, api_url, has_token, secret_key, login, created_at";
+
+/// A row as read, before its text columns are parsed.
+struct RawConnection {
+    connection: Connection,
+    provider: String,
+    created_at: String,
+}
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<RawConnection> {
+    Ok(RawConnection {
+        connection: Connection {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            provider: ProviderKind::Gitea,
+            web_url: row.get(3)?,
+            api_url: row.get(4)?,
+            has_token: row.get(5)?,
+            secret_key: row.get(6)?,
+            login: row.get(7)?,
+            created_at: Timestamp::now(),
+        },
+        provider: row.get(2)?,
+        created_at: row.get(8)?,
+    })
+}
+
+fn finish(raw: RawConnection) -> Result<Connection> {
+    let mut connection = raw.connection;
+    connection.provider = raw
+        .provider
+        .parse()
+        .map_err(|e| StoreError::corrupt("connection provider", e))?;
+    connection.created_at = timestamp(raw.created_at)?;
+    Ok(connection)
+}
+
+/// Inserts a connection and returns it.
+///
+/// # Errors
+/// [`StoreError::Sqlite`], including a unique violation when the name is taken.
+pub fn insert(db: &Db, new: &NewConnection<'_>) -> Result<Connection> {
+    db.execute(
+        "INSERT INTO connections (name, provider, web_url, api_url, has_token, secret_key, login, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        (
+            new.name,
+            new.provider.as_str(),
+            new.web_url,
+            new.api_url,
+            new.has_token,
+            new.secret_key,
+            new.login,
+            Timestamp::now().to_string(),
+        ),
+    )?;
+    by_name(db, new.name)?.ok_or_else(|| StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
+}
+
+/// All connections, by name.
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub fn list(db: &Db) -> Result<Vec<Connection>> {
+    let mut stmt = db.prepare(&format!("SELECT {COLUMNS} FROM connections ORDER BY name"))?;
+    let rows = stmt.query_map([], from_row)?;
+    rows.map(|r| finish(r?)).collect()
+}
+
+/// The connection called `name`, if any.
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub fn by_name(db: &Db, name: &str) -> Result<Option<Connection>> {
+    optional(db.query_row(
+        &format!("SELECT {COLUMNS} FROM connections WHERE name = ?1"),
+        [name],
+        from_row,
+    ))?
+    .map(finish)
+    .transpose()
+}
+
+/// The connection with local id `id`, if any.
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub fn by_id(db: &Db, id: i64) -> Result<Option<Connection>> {
+    optional(db.query_row(
+        &format!("SELECT {COLUMNS} FROM connections WHERE id = ?1"),
+        [id],
+        from_row,
+    ))?
+    .map(finish)
+    .transpose()
+}
+
+/// Deletes a connection and everything mirrored through it. Returns whether it existed.
+///
+/// # Errors
+/// [`StoreError`] on a write failure.
+pub fn delete(db: &Db, id: i64) -> Result<bool> {
+    Ok(db.execute("DELETE FROM connections WHERE id = ?1", [id])? > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn sample<'a>(name: &'a str, key: &'a str) -> NewConnection<'a> {
+        NewConnection {
+            name,
+            provider: ProviderKind::Gitea,
+            web_url: "https://gitea.example",
+            api_url: "https://gitea.example/api/v1",
+            has_token: true,
+            secret_key: key,
+            login: Some("alice"),
+        }
+    }
+
+    #[test]
+    fn connections_round_trip_and_names_are_unique() {
+        let store = Store::open_in_memory().unwrap();
+        let created = insert(store.conn(), &sample("work", "k1")).unwrap();
+        assert_eq!(created.provider, ProviderKind::Gitea);
+        assert_eq!(
+            by_name(store.conn(), "work").unwrap(),
+            Some(created.clone())
+        );
+        assert!(
+            insert(store.conn(), &sample("work", "k2")).is_err(),
+            "a second connection with the same name must be refused"
+        );
+        assert_eq!(list(store.conn()).unwrap().len(), 1);
+        assert!(delete(store.conn(), created.id).unwrap());
+        assert!(by_name(store.conn(), "work").unwrap().is_none());
+    }
+}

@@ -1,0 +1,265 @@
+//! The local mirror: one SQLite file (WAL, foreign keys on) holding connections,
+//! repositories, issues with their base snapshots, comments, labels, users, milestones,
+//! the sync log and an FTS5 index.
+//!
+//! Invariants:
+//! - Migrations are append-only and timestamped (`migrations/*.sql`); a shipped file is
+//!   never edited. A database with a migration this build does not know is refused
+//!   rather than written to.
+//! - Every multi-row write happens in one transaction, so a crash leaves either the old
+//!   or the new state. Callers get a [`rusqlite::Transaction`] through [`Store::write`].
+//! - No token is ever written here; connections keep only the keychain entry's name.
+
+pub mod comments;
+pub mod connections;
+pub mod issues;
+pub mod repos;
+pub mod search;
+pub mod sync_log;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, Transaction};
+
+use crate::model::Timestamp;
+
+/// The migrations, oldest first. Append only.
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "20261125_0001_initial",
+    include_str!("migrations/20261125_0001_initial.sql"),
+)];
+
+/// The database file inside a data dir.
+pub const DATABASE_FILE: &str = "issuesync.db";
+
+/// What went wrong with the local database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the database {path} was written by a newer IssueSync (it has migration {migration}); \
+         upgrade IssueSync"
+    )]
+    TooNew { path: PathBuf, migration: String },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored {what} is unreadable: {source}")]
+    Corrupt {
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl StoreError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Open { .. } => "store_open",
+            Self::TooNew { .. } => "store_too_new",
+            Self::Sqlite(_) | Self::Corrupt { .. } => "store",
+        }
+    }
+
+    pub(crate) fn corrupt(
+        what: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Corrupt {
+            what,
+            source: Box::new(source),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open mirror database.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    ///
+    /// # Errors
+    /// [`StoreError::Open`] when the file cannot be opened, [`StoreError::TooNew`] when a
+    /// newer IssueSync wrote it, [`StoreError::Sqlite`] when a migration fails (the
+    /// migration is rolled back).
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let store = Self::configure(conn, path)?;
+        Ok(store)
+    }
+
+    /// An in-memory database with the full schema, for tests.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] if the schema cannot be created.
+    pub fn open_in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory()?;
+        Self::configure(conn, Path::new(":memory:"))
+    }
+
+    fn configure(conn: Connection, path: &Path) -> Result<Self> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut store = Self { conn };
+        store.migrate(path)?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self, path: &Path) -> Result<()> {
+        self.conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version TEXT PRIMARY KEY,
+                 applied_at TEXT NOT NULL
+             )",
+        )?;
+        let applied: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT version FROM schema_migrations ORDER BY version")?;
+            let rows = stmt.query_map([], |row| row.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if let Some(unknown) = applied
+            .iter()
+            .find(|v| !MIGRATIONS.iter().any(|(known, _)| known == v))
+        {
+            return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                migration: unknown.clone(),
+            });
+        }
+        for (version, sql) in MIGRATIONS {
+            if applied.iter().any(|v| v == version) {
+                continue;
+            }
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                (version, Timestamp::now().to_string()),
+            )?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Read access.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` inside one transaction, committed only when `f` succeeds.
+    ///
+    /// # Errors
+    /// Whatever `f` returns, or [`StoreError::Sqlite`] when the commit fails; in both
+    /// cases nothing `f` wrote is kept.
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let value = f(&tx)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(value)
+    }
+
+    /// The migrations applied to this database, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Sqlite`] on a read failure.
+    pub fn applied_migrations(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT version FROM schema_migrations ORDER BY version")?;
+        let rows = stmt.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// Reads an optional timestamp column.
+pub(crate) fn opt_timestamp(text: Option<String>) -> Result<Option<Timestamp>> {
+    text.map(|t| Timestamp::parse(&t).map_err(|e| StoreError::corrupt("timestamp", e)))
+        .transpose()
+}
+
+/// Reads a required timestamp column.
+pub(crate) fn timestamp(text: String) -> Result<Timestamp> {
+    Timestamp::parse(&text).map_err(|e| StoreError::corrupt("timestamp", e))
+}
+
+/// `query_row` that maps "no row" to `None`.
+pub(crate) fn optional<T>(result: rusqlite::Result<T>) -> Result<Option<T>> {
+    Ok(result.optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_twice_applies_each_migration_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DATABASE_FILE);
+        drop(Store::open(&path).unwrap());
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.applied_migrations().unwrap().len(), MIGRATIONS.len());
+        let mode: String = store
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = store
+            .conn()
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1, "foreign keys must be enforced");
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DATABASE_FILE);
+        let store = Store::open(&path).unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT INTO schema_migrations VALUES ('29990101_0001_future', 'x')",
+                [],
+            )
+            .unwrap();
+        drop(store);
+        let err = Store::open(&path).err().expect("must refuse");
+        assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_failed_write_keeps_nothing() {
+        let mut store = Store::open_in_memory().unwrap();
+        let result: Result<()> = store.write(|tx| {
+            tx.execute(
+                "INSERT INTO sync_log (at, operation, result) VALUES ('t', 'x', 'ok')",
+                [],
+            )?;
+            Err(StoreError::corrupt("test", std::fmt::Error))
+        });
+        assert!(result.is_err());
+        let count: i64 = store
+            .conn()
+            .query_row("SELECT count(*) FROM sync_log", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 0, "the failed transaction must be rolled back");
+    }
+}

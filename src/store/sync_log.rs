@@ -1,0 +1,116 @@
+//! The `sync_log` table: an append-only audit trail of every sync operation — when,
+//! what, on which connection/repo/issue, and the result.
+//!
+//! Invariant: rows are only ever inserted; `detail` is written by the sync engine from
+//! error messages that never contain a token.
+
+use rusqlite::Connection as Db;
+use serde::Serialize;
+
+use super::{timestamp, Result};
+use crate::model::Timestamp;
+
+/// How an operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogResult {
+    Ok,
+    Error,
+    Skipped,
+}
+
+impl LogResult {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Error => "error",
+            Self::Skipped => "skipped",
+        }
+    }
+}
+
+/// One row to append.
+#[derive(Debug, Clone)]
+pub struct LogEntry<'a> {
+    pub connection_id: Option<i64>,
+    pub repo_id: Option<i64>,
+    pub issue_id: Option<i64>,
+    pub operation: &'a str,
+    pub result: LogResult,
+    pub detail: &'a str,
+}
+
+/// A stored row, with names resolved for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogRecord {
+    pub id: i64,
+    pub at: Timestamp,
+    pub connection: Option<String>,
+    pub repo: Option<String>,
+    pub issue_number: Option<u64>,
+    pub operation: String,
+    pub result: String,
+    pub detail: String,
+}
+
+/// Appends one row, stamped `at`.
+///
+/// # Errors
+/// [`super::StoreError`] on a write failure.
+pub fn append(db: &Db, at: Timestamp, entry: &LogEntry<'_>) -> Result<()> {
+    db.execute(
+        "INSERT INTO sync_log (at, connection_id, repo_id, issue_id, operation, result, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        (
+            at.to_string(),
+            entry.connection_id,
+            entry.repo_id,
+            entry.issue_id,
+            entry.operation,
+            entry.result.as_str(),
+            entry.detail,
+        ),
+    )?;
+    Ok(())
+}
+
+/// The newest `limit` rows, newest first.
+///
+/// # Errors
+/// [`super::StoreError`] on a read failure.
+pub fn recent(db: &Db, limit: u32) -> Result<Vec<LogRecord>> {
+    let mut stmt = db.prepare(
+        "SELECT l.id, l.at, c.name, r.full_path, i.number, l.operation, l.result, l.detail
+         FROM sync_log l
+         LEFT JOIN connections c ON c.id = l.connection_id
+         LEFT JOIN repos r ON r.id = l.repo_id
+         LEFT JOIN issues i ON i.id = l.issue_id
+         ORDER BY l.id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, Option<i64>>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, at, connection, repo, number, operation, result, detail) = row?;
+        Ok(LogRecord {
+            id,
+            at: timestamp(at)?,
+            connection,
+            repo,
+            issue_number: number.map(|n| n as u64),
+            operation,
+            result,
+            detail,
+        })
+    })
+    .collect()
+}

@@ -1,0 +1,220 @@
+//! Pull: tracker → store, for one repository. Carries out a [`PullPlan`].
+//!
+//! Invariants:
+//! - Each page is stored in one transaction together with the pull's progress, so a
+//!   crash between pages loses nothing and the next pull resumes at the next page.
+//! - The issue cursor moves only after the last page is stored (Gitea lists in no
+//!   useful order, so an earlier move could skip issues on later pages).
+//! - After a full listing, issues we hold that the listing lacked are looked up one by
+//!   one and marked deleted or moved — never removed, so local edits survive.
+//! - The store lock is never held across a network call.
+
+use std::sync::Mutex;
+
+use super::plan::{absent_after_full_listing, comments_since, later, PullPlan};
+use super::{RepoReport, SyncError, SyncEvent};
+use crate::model::{RemoteStatus, Repo, Timestamp};
+use crate::provider::{Provider, ProviderError};
+use crate::remote_url::issue_web_url;
+use crate::store::issues::UpsertOutcome;
+use crate::store::repos::InFlightPull;
+use crate::store::sync_log::{LogEntry, LogResult};
+use crate::store::{comments, issues, repos, sync_log, Store};
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Pulls issues, then comments, of `repo` according to `plan`.
+///
+/// # Errors
+/// [`SyncError`] when the tracker or the store fails; everything stored before the
+/// failure stays stored and the next pull resumes after it.
+pub async fn pull_repo(
+    store: &Mutex<Store>,
+    provider: &dyn Provider,
+    web_url: &str,
+    repo: &Repo,
+    plan: PullPlan,
+    report: &mut RepoReport,
+    progress: &(dyn Fn(SyncEvent) + Send + Sync),
+) -> Result<(), SyncError> {
+    report.full = plan.full;
+    let mut page = plan.start_page.clone();
+    let mut high_water = plan.high_water;
+    loop {
+        let fetched = provider
+            .list_issues(&repo.full_path, &plan.listing, page.as_deref())
+            .await?;
+        let now = Timestamp::now();
+        let page_high = fetched.items.iter().map(|i| i.updated_at).max();
+        high_water = later(high_water, page_high);
+        {
+            let mut db = lock(store);
+            db.write(|tx| -> Result<(), SyncError> {
+                for issue in &fetched.items {
+                    let url = issue.remote_url.clone().unwrap_or_else(|| {
+                        issue_web_url(repo.provider, web_url, &repo.full_path, issue.number)
+                    });
+                    let (_, outcome) = issues::upsert_remote(tx, repo, issue, &url, now)?;
+                    report.count(outcome);
+                }
+                match &fetched.next {
+                    Some(next) => repos::save_progress(
+                        tx,
+                        repo.id,
+                        &InFlightPull {
+                            since: plan.listing.since,
+                            next_page: next.clone(),
+                            high_water,
+                            full: plan.full,
+                            started_at: plan.started_at,
+                        },
+                    )?,
+                    None => repos::finish_issue_pull(tx, repo.id, high_water, false, now)?,
+                }
+                Ok(())
+            })?;
+        }
+        report.fetched += fetched.items.len();
+        progress(SyncEvent::IssuesFetched {
+            repo: repo_label(repo),
+            fetched: report.fetched,
+            total: fetched.total,
+        });
+        match fetched.next {
+            Some(next) => page = Some(next),
+            None => break,
+        }
+    }
+
+    if plan.full {
+        reconcile(store, provider, web_url, repo, plan.started_at, report).await?;
+    }
+    pull_comments(store, provider, repo, report).await?;
+    Ok(())
+}
+
+/// Looks up, one by one, the issues a complete full listing did not return.
+async fn reconcile(
+    store: &Mutex<Store>,
+    provider: &dyn Provider,
+    web_url: &str,
+    repo: &Repo,
+    started_at: Timestamp,
+    report: &mut RepoReport,
+) -> Result<(), SyncError> {
+    let absent = {
+        let db = lock(store);
+        let present = issues::present_numbers(db.conn(), repo.id)?;
+        let listed = issues::numbers_fetched_since(db.conn(), repo.id, started_at)?;
+        absent_after_full_listing(&present, &listed)
+    };
+    for (issue_id, number) in absent {
+        let verdict = match provider.get_issue(&repo.full_path, number).await {
+            Ok(issue) => Ok(issue),
+            Err(ProviderError::NotFound { .. } | ProviderError::Gone { .. }) => {
+                Err(RemoteStatus::Deleted)
+            }
+            Err(ProviderError::Moved { .. }) => Err(RemoteStatus::Moved),
+            Err(other) => return Err(other.into()),
+        };
+        let now = Timestamp::now();
+        let mut db = lock(store);
+        db.write(|tx| -> Result<(), SyncError> {
+            match &verdict {
+                // Still there, just outside the filter now: keep it current.
+                Ok(issue) => {
+                    let url = issue.remote_url.clone().unwrap_or_else(|| {
+                        issue_web_url(repo.provider, web_url, &repo.full_path, issue.number)
+                    });
+                    issues::upsert_remote(tx, repo, issue, &url, now)?;
+                }
+                Err(status) => {
+                    issues::mark_remote_status(tx, issue_id, *status)?;
+                    let detail = format!(
+                        "{}#{number} is no longer on the tracker; marked {} (kept locally)",
+                        repo.full_path,
+                        status.as_str()
+                    );
+                    sync_log::append(
+                        tx,
+                        now,
+                        &LogEntry {
+                            connection_id: Some(repo.connection_id),
+                            repo_id: Some(repo.id),
+                            issue_id: Some(issue_id),
+                            operation: "reconcile",
+                            result: LogResult::Ok,
+                            detail: &detail,
+                        },
+                    )?;
+                    report.gone += 1;
+                }
+            }
+            Ok(())
+        })?;
+    }
+    let now = Timestamp::now();
+    lock(store).write(|tx| repos::finish_issue_pull(tx, repo.id, None, true, now))?;
+    Ok(())
+}
+
+/// Pulls the repository's comments changed since the comment cursor.
+async fn pull_comments(
+    store: &Mutex<Store>,
+    provider: &dyn Provider,
+    repo: &Repo,
+    report: &mut RepoReport,
+) -> Result<(), SyncError> {
+    let since = {
+        let db = lock(store);
+        comments_since(repos::pull_state(db.conn(), repo.id)?.comments_cursor)
+    };
+    let mut page: Option<String> = None;
+    let mut high_water: Option<Timestamp> = None;
+    loop {
+        let fetched = provider
+            .list_comments(&repo.full_path, since, page.as_deref())
+            .await?;
+        high_water = later(high_water, fetched.items.iter().map(|c| c.updated_at).max());
+        let mut db = lock(store);
+        db.write(|tx| -> Result<(), SyncError> {
+            for comment in &fetched.items {
+                // Comments on issues outside the repo's filter are not mirrored.
+                if let Some(issue_id) = issues::id_by_number(tx, repo.id, comment.issue_number)? {
+                    comments::upsert_remote(tx, repo.connection_id, issue_id, comment)?;
+                    report.comments += 1;
+                }
+            }
+            Ok(())
+        })?;
+        drop(db);
+        match fetched.next {
+            Some(next) => page = Some(next),
+            None => break,
+        }
+    }
+    if let Some(cursor) = high_water {
+        lock(store).write(|tx| repos::advance_comments_cursor(tx, repo.id, cursor))?;
+    }
+    Ok(())
+}
+
+/// `CONNECTION:OWNER/REPO`, how progress and reports name a repository.
+pub fn repo_label(repo: &Repo) -> String {
+    format!("{}:{}", repo.connection, repo.full_path)
+}
+
+impl RepoReport {
+    fn count(&mut self, outcome: UpsertOutcome) {
+        match outcome {
+            UpsertOutcome::Created => self.created += 1,
+            UpsertOutcome::Updated => self.updated += 1,
+            UpsertOutcome::Unchanged => {}
+            UpsertOutcome::KeptLocal => self.kept_local += 1,
+        }
+    }
+}

@@ -1,0 +1,499 @@
+//! The core's public API: one opened data dir (the SQLite mirror plus the keychain).
+//! The CLI and the desktop shell call these methods and nothing below them.
+//!
+//! Invariants:
+//! - A connection is stored only after the tracker answered (and, with a token, said
+//!   who it belongs to) and its token is in the keychain; a failure at any step leaves
+//!   neither a row nor a keychain entry behind.
+//! - Tokens are looked up only when a request needs them: `ISSUESYNC_TOKEN_<NAME>` first,
+//!   then the keychain; anonymous connections never touch the keychain.
+//! - The store lock is held only for short reads and writes, never across a request.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Connection, Issue, IssueDetail, ProviderKind, RemoteRepo, Repo, RepoFilter, Timestamp,
+};
+use crate::provider::{self, Endpoint, Provider, ProviderError, RetryPolicy};
+use crate::reference::{parse_issue_ref, parse_repo_ref, IssueRef};
+use crate::remote_url::{api_url, normalize_web_url};
+use crate::secrets::{token_env_var, token_from_env, Secret, SecretStore};
+use crate::store::issues::IssueQuery;
+use crate::store::sync_log::{LogEntry, LogRecord, LogResult};
+use crate::store::{comments, connections, issues, repos, sync_log, Store, DATABASE_FILE};
+use crate::sync::{self, RepoReport, SyncEvent, SyncOptions};
+
+/// What adding a connection needs.
+#[derive(Debug)]
+pub struct NewConnectionRequest {
+    pub name: String,
+    pub provider: ProviderKind,
+    pub web_url: String,
+    /// `None` makes an anonymous connection (public repositories, read only).
+    pub token: Option<Secret>,
+}
+
+/// The result of adding a connection.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionAdded {
+    pub connection: Connection,
+    /// The tracker's version, when it says.
+    pub server_version: Option<String>,
+}
+
+/// The result of removing a connection.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionRemoved {
+    pub name: String,
+    /// Set when the keychain entry could not be deleted (the connection is gone anyway).
+    pub keychain_warning: Option<String>,
+}
+
+/// The result of a sync round.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncSummary {
+    pub repos: Vec<RepoReport>,
+}
+
+impl SyncSummary {
+    /// Whether every repository synced.
+    pub fn succeeded(&self) -> bool {
+        self.repos.iter().all(|r| r.error.is_none())
+    }
+}
+
+/// An opened data dir.
+pub struct Workspace {
+    data_dir: PathBuf,
+    store: Mutex<Store>,
+    secrets: Box<dyn SecretStore>,
+    retry: RetryPolicy,
+}
+
+impl Workspace {
+    /// Opens (creating if needed) the data dir and its database.
+    ///
+    /// # Errors
+    /// [`Error::Store`] when the directory or database cannot be opened.
+    pub fn open(data_dir: &Path, secrets: Box<dyn SecretStore>) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            Error::Store(crate::store::StoreError::Open {
+                path: data_dir.to_path_buf(),
+                source: rusqlite::Error::InvalidPath(format!("{}: {e}", data_dir.display()).into()),
+            })
+        })?;
+        let store = Store::open(&data_dir.join(DATABASE_FILE))?;
+        Ok(Self {
+            data_dir: data_dir.to_path_buf(),
+            store: Mutex::new(store),
+            secrets,
+            retry: RetryPolicy::default(),
+        })
+    }
+
+    /// Replaces the HTTP retry policy (tests use short delays).
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    // ----- connections -------------------------------------------------------------
+
+    /// Verifies a tracker and stores a connection to it; the token goes to the keychain.
+    ///
+    /// # Errors
+    /// Bad name or URL, a duplicate name, an unreachable host, a host that is not this
+    /// kind of tracker, a rejected token, or an unusable keychain. Nothing is stored then.
+    pub async fn add_connection(&self, request: NewConnectionRequest) -> Result<ConnectionAdded> {
+        validate_connection_name(&request.name)?;
+        if connections::by_name(self.store().conn(), &request.name)?.is_some() {
+            return Err(Error::DuplicateConnection { name: request.name });
+        }
+        if request.token.as_ref().is_some_and(Secret::is_empty) {
+            return Err(Error::EmptyToken);
+        }
+        let web_url = normalize_web_url(&request.web_url)?;
+        let api = api_url(request.provider, &web_url);
+        // A token from the environment is used to verify but not stored.
+        let token = request
+            .token
+            .clone()
+            .or_else(|| token_from_env(&request.name));
+        let provider = provider::connect(Endpoint {
+            kind: request.provider,
+            api_url: api.clone(),
+            web_url: web_url.clone(),
+            token: token.clone(),
+            retry: self.retry.clone(),
+        })?;
+        let info = provider.probe().await.map_err(|source| match source {
+            ProviderError::NotFound { .. }
+            | ProviderError::Decode { .. }
+            | ProviderError::Server { .. } => Error::NotATracker {
+                url: web_url.clone(),
+                provider: request.provider.display_name(),
+                source,
+            },
+            other => Error::Provider(other),
+        })?;
+        let login = match &token {
+            Some(_) => Some(provider.whoami().await?.login),
+            None => None,
+        };
+
+        let secret_key = format!("connection-{}", uuid::Uuid::new_v4());
+        if let Some(token) = &request.token {
+            self.secrets.set(&secret_key, &request.name, token)?;
+        }
+        let inserted = connections::insert(
+            self.store().conn(),
+            &connections::NewConnection {
+                name: &request.name,
+                provider: request.provider,
+                web_url: &web_url,
+                api_url: &api,
+                has_token: request.token.is_some(),
+                secret_key: &secret_key,
+                login: login.as_deref(),
+            },
+        );
+        let connection = match inserted {
+            Ok(c) => c,
+            Err(e) => {
+                if request.token.is_some() {
+                    // Best effort: do not leave an orphaned secret behind.
+                    let _ = self.secrets.delete(&secret_key, &request.name);
+                }
+                return Err(e.into());
+            }
+        };
+        self.log(
+            Some(connection.id),
+            None,
+            "connection_add",
+            LogResult::Ok,
+            &format!(
+                "{} {} as {}",
+                connection.provider,
+                connection.web_url,
+                login.as_deref().unwrap_or("anonymous")
+            ),
+        )?;
+        Ok(ConnectionAdded {
+            connection,
+            server_version: info.version,
+        })
+    }
+
+    /// All connections.
+    ///
+    /// # Errors
+    /// [`Error::Store`] on a read failure.
+    pub fn connections(&self) -> Result<Vec<Connection>> {
+        Ok(connections::list(self.store().conn())?)
+    }
+
+    fn connection(&self, name: &str) -> Result<Connection> {
+        connections::by_name(self.store().conn(), name)?.ok_or_else(|| Error::UnknownConnection {
+            name: name.to_string(),
+        })
+    }
+
+    /// Removes a connection, everything mirrored through it, and its keychain entry.
+    ///
+    /// # Errors
+    /// [`Error::UnknownConnection`], or [`Error::Store`] on a write failure.
+    pub fn remove_connection(&self, name: &str) -> Result<ConnectionRemoved> {
+        let connection = self.connection(name)?;
+        connections::delete(self.store().conn(), connection.id)?;
+        let keychain_warning = if connection.has_token {
+            self.secrets
+                .delete(&connection.secret_key, &connection.name)
+                .err()
+                .map(|e| e.to_string())
+        } else {
+            None
+        };
+        self.log(
+            None,
+            None,
+            "connection_remove",
+            LogResult::Ok,
+            &format!("{} ({})", connection.name, connection.web_url),
+        )?;
+        Ok(ConnectionRemoved {
+            name: connection.name,
+            keychain_warning,
+        })
+    }
+
+    fn token_for(&self, connection: &Connection) -> Result<Option<Secret>> {
+        if let Some(token) = token_from_env(&connection.name) {
+            return Ok(Some(token));
+        }
+        if !connection.has_token {
+            return Ok(None);
+        }
+        match self.secrets.get(&connection.secret_key, &connection.name)? {
+            Some(token) => Ok(Some(token)),
+            None => Err(Error::MissingToken {
+                name: connection.name.clone(),
+                env_var: token_env_var(&connection.name),
+            }),
+        }
+    }
+
+    fn provider_for(&self, connection: &Connection) -> Result<Box<dyn Provider>> {
+        Ok(provider::connect(Endpoint {
+            kind: connection.provider,
+            api_url: connection.api_url.clone(),
+            web_url: connection.web_url.clone(),
+            token: self.token_for(connection)?,
+            retry: self.retry.clone(),
+        })?)
+    }
+
+    // ----- repositories ------------------------------------------------------------
+
+    /// Repositories the connection's token can see on the tracker (anonymous: public).
+    ///
+    /// # Errors
+    /// An unknown connection, a missing token, or a tracker failure.
+    pub async fn remote_repos(&self, connection: &str, limit: usize) -> Result<Vec<RemoteRepo>> {
+        let connection = self.connection(connection)?;
+        let provider = self.provider_for(&connection)?;
+        Ok(provider.list_repos(limit).await?)
+    }
+
+    /// Starts mirroring `NAME:OWNER/REPO` (after checking the tracker has it), or changes
+    /// its filter. A changed filter resets the cursors so the next sync re-reads it.
+    ///
+    /// # Errors
+    /// A malformed reference, an unknown connection, a repository the tracker does not
+    /// show us, or a tracker failure.
+    pub async fn add_repo(&self, reference: &str, filter: RepoFilter) -> Result<Repo> {
+        let repo_ref = parse_repo_ref(reference)?;
+        let connection = self.connection(&repo_ref.connection)?;
+        let provider = self.provider_for(&connection)?;
+        let remote = provider.get_repo(&repo_ref.path).await?;
+        let filter = RepoFilter {
+            labels: crate::model::normalize_set(filter.labels),
+            milestone: filter.milestone,
+        };
+        let mut store = self.store();
+        let repo = store.write(|tx| -> Result<Repo> {
+            let before = repos::by_path(tx, connection.id, &remote.full_path)?;
+            let repo = repos::upsert(
+                tx,
+                connection.id,
+                &remote.full_path,
+                Some(remote.remote_id),
+                &filter,
+            )?;
+            if before.is_some_and(|b| b.filter != filter) {
+                repos::reset_cursors(tx, repo.id)?;
+            }
+            sync_log::append(
+                tx,
+                Timestamp::now(),
+                &LogEntry {
+                    connection_id: Some(connection.id),
+                    repo_id: Some(repo.id),
+                    issue_id: None,
+                    operation: "repo_add",
+                    result: LogResult::Ok,
+                    detail: &format!("{}:{}", connection.name, repo.full_path),
+                },
+            )?;
+            Ok(repo)
+        })?;
+        Ok(repo)
+    }
+
+    /// Mirrored repositories, all or one connection's.
+    ///
+    /// # Errors
+    /// An unknown connection or a read failure.
+    pub fn repos(&self, connection: Option<&str>) -> Result<Vec<Repo>> {
+        let connection_id = connection
+            .map(|c| self.connection(c))
+            .transpose()?
+            .map(|c| c.id);
+        Ok(repos::list(self.store().conn(), connection_id)?)
+    }
+
+    /// Stops mirroring a repository and deletes its mirrored issues.
+    ///
+    /// # Errors
+    /// A malformed reference, or a repository that is not mirrored.
+    pub fn remove_repo(&self, reference: &str) -> Result<()> {
+        let repo_ref = parse_repo_ref(reference)?;
+        let connection = self.connection(&repo_ref.connection)?;
+        let repo = repos::by_path(self.store().conn(), connection.id, &repo_ref.path)?.ok_or(
+            Error::UnknownRepo {
+                reference: repo_ref.to_string(),
+            },
+        )?;
+        repos::delete(self.store().conn(), repo.id)?;
+        self.log(
+            Some(connection.id),
+            None,
+            "repo_remove",
+            LogResult::Ok,
+            &repo_ref.to_string(),
+        )?;
+        Ok(())
+    }
+
+    // ----- sync --------------------------------------------------------------------
+
+    /// One sync round for one connection (by name) or all of them.
+    ///
+    /// Failures of single repositories are in the summary, not errors; a connection
+    /// whose token is missing fails all its repositories.
+    ///
+    /// # Errors
+    /// An unknown connection name, or a store failure.
+    pub async fn sync(
+        &self,
+        connection: Option<&str>,
+        options: &SyncOptions,
+        progress: &(dyn Fn(SyncEvent) + Send + Sync),
+    ) -> Result<SyncSummary> {
+        let targets = match connection {
+            Some(name) => vec![self.connection(name)?],
+            None => self.connections()?,
+        };
+        let mut summary = SyncSummary::default();
+        for connection in targets {
+            let repos_to_sync = repos::list(self.store().conn(), Some(connection.id))?;
+            if repos_to_sync.is_empty() {
+                continue;
+            }
+            let provider = match self.provider_for(&connection) {
+                Ok(p) => p,
+                Err(e) => {
+                    for repo in &repos_to_sync {
+                        summary.repos.push(RepoReport {
+                            repo: sync::pull::repo_label(repo),
+                            error: Some(sync::ReportedError {
+                                code: e.code().to_string(),
+                                message: e.to_string(),
+                            }),
+                            ..RepoReport::default()
+                        });
+                    }
+                    self.log(
+                        Some(connection.id),
+                        None,
+                        "sync",
+                        LogResult::Error,
+                        &e.to_string(),
+                    )?;
+                    continue;
+                }
+            };
+            let reports = sync::sync_connection(
+                &self.store,
+                provider.as_ref(),
+                &connection,
+                &repos_to_sync,
+                options,
+                progress,
+            )
+            .await?;
+            summary.repos.extend(reports);
+        }
+        Ok(summary)
+    }
+
+    // ----- reading -----------------------------------------------------------------
+
+    /// Mirrored issues matching `query`.
+    ///
+    /// # Errors
+    /// [`Error::Store`] on a read failure.
+    pub fn issues(&self, query: &IssueQuery) -> Result<Vec<Issue>> {
+        Ok(issues::list(self.store().conn(), query)?)
+    }
+
+    /// One issue with its comments, by `NAME:OWNER/REPO#NUMBER` or local id.
+    ///
+    /// # Errors
+    /// A malformed reference or an issue that is not mirrored.
+    pub fn issue(&self, reference: &str) -> Result<IssueDetail> {
+        let parsed = parse_issue_ref(reference)?;
+        let store = self.store();
+        let issue = match &parsed {
+            IssueRef::Local(id) => issues::by_id(store.conn(), *id)?,
+            IssueRef::Remote { repo, number } => {
+                issues::by_reference(store.conn(), &repo.connection, &repo.path, *number)?
+            }
+        }
+        .ok_or_else(|| Error::UnknownIssue {
+            reference: reference.trim().to_string(),
+        })?;
+        let comments = comments::for_issue(store.conn(), issue.id)?;
+        Ok(IssueDetail { issue, comments })
+    }
+
+    /// The newest `limit` sync-log rows.
+    ///
+    /// # Errors
+    /// [`Error::Store`] on a read failure.
+    pub fn sync_log(&self, limit: u32) -> Result<Vec<LogRecord>> {
+        Ok(sync_log::recent(self.store().conn(), limit)?)
+    }
+
+    fn log(
+        &self,
+        connection_id: Option<i64>,
+        repo_id: Option<i64>,
+        operation: &str,
+        result: LogResult,
+        detail: &str,
+    ) -> Result<()> {
+        sync_log::append(
+            self.store().conn(),
+            Timestamp::now(),
+            &LogEntry {
+                connection_id,
+                repo_id,
+                issue_id: None,
+                operation,
+                result,
+                detail,
+            },
+        )?;
+        Ok(())
+    }
+}
+
+fn validate_connection_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidConnectionName {
+            name: name.to_string(),
+        })
+    }
+}
