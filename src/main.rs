@@ -1,5 +1,5 @@
 //! The `issuesync` binary: parses the command line, runs it on a Tokio runtime, and
-//! prints any error as one line (its chain, without repeats) on stderr, exiting 1.
+//! prints any error as one line (message and root cause) on stderr, exiting 1.
 
 mod cli;
 
@@ -31,19 +31,16 @@ fn main() -> ExitCode {
     }
 }
 
-/// The error and its sources joined by ": ", skipping a source whose text the line
-/// already contains (many messages quote their cause).
+/// The error's message followed by its root cause, unless the message already quotes it
+/// (libraries such as reqwest add several layers in between that repeat the URL).
 fn error_line(err: &anyhow::Error) -> String {
-    let mut line = String::new();
-    for cause in err.chain() {
-        let text = cause.to_string();
-        if line.contains(&text) {
-            continue;
-        }
-        if !line.is_empty() {
+    let mut line = err.to_string();
+    if let Some(root) = err.chain().last() {
+        let root = root.to_string();
+        if !line.contains(&root) {
             line.push_str(": ");
+            line.push_str(&root);
         }
-        line.push_str(&text);
     }
     line
 }

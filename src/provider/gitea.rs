@@ -103,6 +103,50 @@ fn next_and_total(response: &Response) -> (Option<String>, Option<u64>) {
     (response.next_link(), response.header_u64("x-total-count"))
 }
 
+/// The `page` query parameter of a listing URL (1 when absent or unreadable).
+fn page_param(url: &reqwest::Url) -> u64 {
+    url.query_pairs()
+        .find(|(k, _)| k == "page")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(1)
+}
+
+/// The next page of a listing that has no `Link` header, from its `X-Total-Count`.
+///
+/// Every page but the last is full, so `page * len < total` says more pages follow. On a
+/// short last page it can say so wrongly; the extra request returns an empty page, which
+/// ends the listing. Without a total, a full page (`len == PAGE_LIMIT`) means "maybe more".
+fn next_page_by_count(
+    url: &reqwest::Url,
+    page: u64,
+    len: usize,
+    total: Option<u64>,
+) -> Option<String> {
+    let more = len > 0
+        && match total {
+            Some(total) => page * len as u64 > 0 && page * (len as u64) < total,
+            None => len >= PAGE_LIMIT as usize,
+        };
+    if !more {
+        return None;
+    }
+    let mut next = url.clone();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "page")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    {
+        let mut q = next.query_pairs_mut();
+        q.clear();
+        for (k, v) in &pairs {
+            q.append_pair(k, v);
+        }
+        q.append_pair("page", &(page + 1).to_string());
+    }
+    Some(next.to_string())
+}
+
 #[async_trait]
 impl Provider for Gitea {
     fn kind(&self) -> ProviderKind {
@@ -249,13 +293,9 @@ impl Provider for Gitea {
                 source,
             })?
             .into_iter()
-            // Gitea's `labels` filter matches any listed label; ours needs all of them.
-            .filter(|issue| {
-                listing
-                    .labels
-                    .iter()
-                    .all(|wanted| issue.labels.iter().any(|l| &l.name == wanted))
-            })
+            // Gitea drops label and milestone names the repository does not have, and
+            // with none left it does not filter at all: check every issue here too.
+            .filter(|issue| listing_matches(listing, issue))
             .collect();
         Ok(Page { items, next, total })
     }
@@ -303,12 +343,15 @@ impl Provider for Gitea {
             }
             url
         })?;
+        let page_number = page_param(&url);
         let response = self
             .http
-            .get(url, &format!("comments of {full_path}"))
+            .get(url.clone(), &format!("comments of {full_path}"))
             .await?;
         let wire: Vec<wire::Comment> = response.json()?;
-        let (next, total) = next_and_total(&response);
+        // This listing sends `X-Total-Count` but no `Link`: page by number.
+        let total = response.header_u64("x-total-count");
+        let next = next_page_by_count(&url, page_number, wire.len(), total);
         let mut items = Vec::with_capacity(wire.len());
         for comment in wire {
             if let Some(converted) =
@@ -324,6 +367,19 @@ impl Provider for Gitea {
         }
         Ok(Page { items, next, total })
     }
+}
+
+/// Whether an issue carries every label of the listing and is in its milestone.
+fn listing_matches(listing: &IssueListing, issue: &RemoteIssue) -> bool {
+    let labels_ok = listing
+        .labels
+        .iter()
+        .all(|wanted| issue.labels.iter().any(|l| &l.name == wanted));
+    let milestone_ok = match &listing.milestone {
+        Some(wanted) => issue.milestone.as_ref().is_some_and(|m| &m.title == wanted),
+        None => true,
+    };
+    labels_ok && milestone_ok
 }
 
 impl From<wire::User> for User {
@@ -579,6 +635,30 @@ mod tests {
         );
         assert_eq!(issue_number_from_url("https://h/o/r/pulls/12"), None);
         assert_eq!(issue_number_from_url(""), None);
+    }
+
+    #[rstest::rstest]
+    #[case::first_of_three(1, 50, Some(120), Some(2))]
+    #[case::server_capped_to_20(3, 20, Some(120), Some(4))]
+    #[case::last_full_page(3, 20, Some(60), None)]
+    #[case::empty(1, 0, Some(0), None)]
+    #[case::no_total_full_page(1, 50, None, Some(2))]
+    #[case::no_total_short_page(1, 49, None, None)]
+    fn comment_pages_follow_the_total_count(
+        #[case] page: u64,
+        #[case] len: usize,
+        #[case] total: Option<u64>,
+        #[case] expected_next: Option<u64>,
+    ) {
+        let url = reqwest::Url::parse(&format!(
+            "http://h/api/v1/repos/o/r/issues/comments?since=x&page={page}&limit=50"
+        ))
+        .unwrap();
+        let next = next_page_by_count(&url, page, len, total);
+        let expected = expected_next.map(|n| {
+            format!("http://h/api/v1/repos/o/r/issues/comments?since=x&limit=50&page={n}")
+        });
+        assert_eq!(next, expected);
     }
 
     #[test]

@@ -76,13 +76,13 @@ pub enum ProviderError {
     Validation { message: String },
     #[error("this needs a token: the connection is anonymous (add one with `issuesync connection add … --token-stdin`)")]
     NeedsToken,
-    #[error("cannot reach {url}: {source}")]
+    #[error("cannot reach {url}")]
     Unreachable {
         url: String,
         #[source]
         source: reqwest::Error,
     },
-    #[error("request to {url} failed: {source}")]
+    #[error("request to {url} failed")]
     Transport {
         url: String,
         #[source]

@@ -8,7 +8,8 @@ use rusqlite::Connection as Db;
 use super::{search, timestamp, Result};
 use crate::model::{Comment, RemoteComment, User};
 
-/// Stores (inserts or updates) a pulled comment of issue `issue_id`.
+/// Stores (inserts or updates) a pulled comment of issue `issue_id`. Returns whether
+/// anything changed (a comment delivered again unchanged is not rewritten).
 ///
 /// # Errors
 /// [`super::StoreError`] on a write failure.
@@ -17,7 +18,7 @@ pub fn upsert_remote(
     connection_id: i64,
     issue_id: i64,
     comment: &RemoteComment,
-) -> Result<()> {
+) -> Result<bool> {
     if let Some(author) = &comment.author {
         remember_user(db, connection_id, author)?;
     }
@@ -26,7 +27,9 @@ pub fn upsert_remote(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (issue_id, remote_id) DO UPDATE SET author = excluded.author,
              body = excluded.body, updated_at = excluded.updated_at,
-             remote_url = excluded.remote_url",
+             remote_url = excluded.remote_url
+         WHERE body IS NOT excluded.body OR updated_at IS NOT excluded.updated_at
+             OR author IS NOT excluded.author OR remote_url IS NOT excluded.remote_url",
         (
             issue_id,
             comment.remote_id,
@@ -37,7 +40,11 @@ pub fn upsert_remote(
             &comment.remote_url,
         ),
     )?;
-    search::refresh(db, issue_id)
+    let changed = db.changes() > 0;
+    if changed {
+        search::refresh(db, issue_id)?;
+    }
+    Ok(changed)
 }
 
 /// The comments of an issue, oldest first.

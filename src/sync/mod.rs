@@ -93,7 +93,7 @@ pub struct RepoReport {
     pub updated: usize,
     /// Issues changed remotely whose local edits were kept (the base moved).
     pub kept_local: usize,
-    /// Comments received and stored.
+    /// Comments new or changed since the last pull.
     pub comments: usize,
     /// Issues found deleted or moved on the tracker (marked, not removed).
     pub gone: usize,

@@ -185,8 +185,9 @@ async fn pull_comments(
             for comment in &fetched.items {
                 // Comments on issues outside the repo's filter are not mirrored.
                 if let Some(issue_id) = issues::id_by_number(tx, repo.id, comment.issue_number)? {
-                    comments::upsert_remote(tx, repo.connection_id, issue_id, comment)?;
-                    report.comments += 1;
+                    if comments::upsert_remote(tx, repo.connection_id, issue_id, comment)? {
+                        report.comments += 1;
+                    }
                 }
             }
             Ok(())

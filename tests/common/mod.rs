@@ -1,0 +1,7 @@
+//! Shared helpers for the integration tests (one test binary, see `tests/tests.rs`).
+//!
+//! - [`fake_gitea`]: a stateful in-process fake of the Gitea / Forgejo API v1.
+//! - [`cli`]: runs the real `issuesync` binary on a temporary data dir.
+
+pub mod cli;
+pub mod fake_gitea;

@@ -1,0 +1,566 @@
+//! Pull sync against the fake Gitea, through the core's public API (`Workspace`):
+//! first import, incremental sync, partial sync, reconcile of deletions, resuming an
+//! interrupted pull, retries, subpaths, and bad credentials.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use issuesync::model::{IssueState, ProviderKind, RemoteStatus, RepoFilter};
+use issuesync::provider::RetryPolicy;
+use issuesync::secrets::{MemoryStore, Secret};
+use issuesync::store::issues::IssueQuery;
+use issuesync::sync::{SyncEvent, SyncOptions};
+use issuesync::workspace::{NewConnectionRequest, SyncSummary};
+use issuesync::{Error, Workspace};
+use tempfile::TempDir;
+
+use crate::common::fake_gitea::{FakeGitea, NewIssue, SeenRequest};
+
+const TOKEN: &str = "gitea-token-alice-0123456789";
+
+fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: 3,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(20),
+        ..RetryPolicy::default()
+    }
+}
+
+fn workspace() -> (TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(dir.path(), Box::new(MemoryStore::default()))
+        .unwrap()
+        .with_retry_policy(fast_retry());
+    (dir, ws)
+}
+
+fn all_issues() -> IssueQuery {
+    IssueQuery::default()
+}
+
+async fn connect(ws: &Workspace, fake: &FakeGitea, token: Option<&str>) {
+    ws.add_connection(NewConnectionRequest {
+        name: "home".into(),
+        provider: ProviderKind::Gitea,
+        web_url: fake.web_url(),
+        token: token.map(Secret::new),
+    })
+    .await
+    .expect("connection add");
+}
+
+/// A fake with user alice (token [`TOKEN`]) owning public repo alice/tools holding
+/// `issues` issues with a pull request after every 7th issue, every 10th issue labelled
+/// `bug` and in milestone v1, every 4th with a comment. Issues and PRs share one number
+/// sequence, so `Seeded::number(i)` is the number of the i-th issue.
+struct Seeded {
+    fake: FakeGitea,
+    numbers: Vec<u64>,
+}
+
+impl Seeded {
+    fn number(&self, i: usize) -> u64 {
+        self.numbers[i - 1]
+    }
+}
+
+impl std::ops::Deref for Seeded {
+    type Target = FakeGitea;
+    fn deref(&self) -> &FakeGitea {
+        &self.fake
+    }
+}
+
+fn seeded_fake(issues: u64) -> Seeded {
+    let mut numbers = Vec::new();
+    let fake = FakeGitea::start();
+    fake.add_user("alice", Some(TOKEN));
+    fake.add_user("bob", None);
+    fake.add_repo("alice", "tools", false);
+    fake.add_label("alice/tools", "bug", "ee0701");
+    fake.add_label("alice/tools", "ui", "0052cc");
+    fake.add_milestone("alice/tools", "v1");
+    for i in 1..=issues {
+        let title = format!("Issue {i}");
+        let body = format!("Body of issue {i} mentions frobnicator{i}");
+        let n = fake.create_issue(
+            "alice/tools",
+            NewIssue {
+                title: &title,
+                body: &body,
+                labels: if i % 10 == 0 { vec!["bug"] } else { vec![] },
+                milestone: (i % 10 == 0).then_some("v1"),
+                assignees: if i % 3 == 0 { vec!["bob"] } else { vec![] },
+                ..NewIssue::default()
+            },
+        );
+        numbers.push(n);
+        if i % 4 == 0 {
+            fake.add_comment("alice/tools", n, "bob", &format!("comment on {i} zanzibar"));
+        }
+        if i % 7 == 0 {
+            fake.create_issue(
+                "alice/tools",
+                NewIssue {
+                    title: "A pull request",
+                    pull_request: true,
+                    ..NewIssue::default()
+                },
+            );
+        }
+    }
+    Seeded { fake, numbers }
+}
+
+async fn sync(ws: &Workspace, options: &SyncOptions) -> SyncSummary {
+    ws.sync(None, options, &|_| {}).await.expect("sync round")
+}
+
+fn issue_list_requests(fake: &FakeGitea) -> Vec<SeenRequest> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/repos/alice/tools/issues"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_import_mirrors_every_issue_and_no_pull_request() {
+    let fake = seeded_fake(300);
+    let (_dir, ws) = workspace();
+    connect(&ws, &fake, Some(TOKEN)).await;
+    ws.add_repo("home:alice/tools", RepoFilter::default())
+        .await
+        .unwrap();
+
+    let summary = sync(&ws, &SyncOptions::default()).await;
+    let report = &summary.repos[0];
+    assert!(report.error.is_none(), "{report:?}");
+    assert!(report.full, "the first import lists everything");
+    assert_eq!(report.fetched, 300);
+    assert_eq!(report.created, 300);
+    assert_eq!(report.comments, 75, "every 4th issue has a comment");
+
+    let issues = ws.issues(&all_issues()).unwrap();
+    assert_eq!(issues.len(), 300, "PRs must not be mirrored");
+    assert!(issues.iter().all(|i| i.title != "A pull request"));
+    let numbers: HashSet<u64> = issues.iter().map(|i| i.number).collect();
+    for pr in fake.issues("alice/tools").iter().filter(|i| i.is_pull) {
+        assert!(!numbers.contains(&pr.number), "PR #{} leaked in", pr.number);
+    }
+
+    let lists = issue_list_requests(&fake);
+    assert_eq!(lists.len(), 6, "300 issues at 50 a page is 6 pages");
+    for r in &lists {
+        assert_eq!(
+            r.param("type"),
+            Some("issues"),
+            "PRs are excluded by the server"
+        );
+        assert_eq!(r.param("state"), Some("all"));
+        assert_eq!(r.param("limit"), Some("50"));
+        assert_eq!(r.authorization.as_deref(), Some(&*format!("token {TOKEN}")));
+    }
+
+    let detail = ws.issue("home:alice/tools#4").unwrap();
+    assert_eq!(detail.issue.title, "Issue 4");
+    assert_eq!(
+        detail.issue.remote_url,
+        format!("{}/alice/tools/issues/4", fake.web_url())
+    );
+    assert_eq!(detail.comments.len(), 1);
+    assert_eq!(detail.comments[0].author.as_deref(), Some("bob"));
+    let by_id = ws.issue(&detail.issue.id.to_string()).unwrap();
+    assert_eq!(
+        by_id.issue, detail.issue,
+        "local ids resolve to the same issue"
+    );
+
+    let fake_issue = fake.issue("alice/tools", 4).unwrap();
+    assert_eq!(
+        detail.issue.updated_at.as_datetime(),
+        fake_issue.updated_at,
+        "the +01:00 server time must be stored as the same instant"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn incremental_sync_fetches_only_what_changed() {
+    let fake = seeded_fake(120);
+    let (_dir, ws) = workspace();
+    connect(&ws, &fake, Some(TOKEN)).await;
+    ws.add_repo("home:alice/tools", RepoFilter::default())
+        .await
+        .unwrap();
+    sync(&ws, &SyncOptions::default()).await;
+    let cursor = ws
+        .issues(&all_issues())
+        .unwrap()
+        .iter()
+        .map(|i| i.updated_at)
+        .max()
+        .unwrap();
+
+    // Issues updated within the overlap before the cursor come back again, harmlessly.
+    let overlap_start = cursor.plus_seconds(-5).as_datetime();
+    let in_overlap = fake
+        .issues("alice/tools")
+        .iter()
+        .filter(|i| !i.is_pull && i.updated_at >= overlap_start)
+        .count();
+    assert!(in_overlap > 0 && in_overlap <= 6, "{in_overlap}");
+
+    fake.advance_clock(600);
+    let (n5, n9, n11) = (fake.number(5), fake.number(9), fake.number(11));
+    fake.edit_issue("alice/tools", n5, |i| i.title = "Renamed remotely".into());
+    fake.edit_issue("alice/tools", n9, |i| i.state = "closed".into());
+    fake.add_comment("alice/tools", n11, "alice", "a new comment");
+    fake.clear_requests();
+
+    let summary = sync(&ws, &SyncOptions::default()).await;
+    let report = &summary.repos[0];
+    assert!(report.error.is_none(), "{report:?}");
+    assert!(!report.full);
+    assert_eq!(
+        report.fetched,
+        3 + in_overlap,
+        "only the three changed issues and the overlap come back"
+    );
+    assert_eq!(
+        report.updated, 3,
+        "only the changed issues are stored as updates"
+    );
+    assert_eq!(report.created, 0);
+    assert_eq!(report.comments, 1);
+
+    let lists = issue_list_requests(&fake);
+    assert_eq!(lists.len(), 1, "one page is enough for three issues");
+    let since = lists[0]
+        .param("since")
+        .expect("incremental pulls send since");
+    let since = issuesync::model::Timestamp::parse(since).unwrap();
+    assert_eq!(
+        since,
+        cursor.plus_seconds(-5),
+        "since is the cursor minus the overlap"
+    );
+    let comment_lists: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/issues/comments"))
+        .collect();
+    assert_eq!(comment_lists.len(), 1, "{comment_lists:?}");
+    assert!(comment_lists[0].param("since").is_some());
+
+    let renamed = ws.issue(&format!("home:alice/tools#{n5}")).unwrap().issue;
+    assert_eq!(renamed.title, "Renamed remotely");
+    let closed = ws.issue(&format!("home:alice/tools#{n9}")).unwrap().issue;
+    assert_eq!(closed.state, IssueState::Closed);
+    let commented = ws.issue(&format!("home:alice/tools#{n11}")).unwrap();
+    assert_eq!(commented.comments.len(), 1);
+
+    // Nothing changed: the next round stores nothing new.
+    let again = sync(&ws, &SyncOptions::default()).await;
+    assert_eq!(again.repos[0].created + again.repos[0].updated, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn partial_sync_mirrors_only_the_filtered_issues() {
+    let fake = seeded_fake(60);
+    // An issue with bug but another milestone, and one in v1 without bug.
+    fake.add_milestone("alice/tools", "v2");
+    fake.create_issue(
+        "alice/tools",
+        NewIssue {
+            title: "bug in v2",
+            labels: vec!["bug"],
+            milestone: Some("v2"),
+            ..NewIssue::default()
+        },
+    );
+    fake.create_issue(
+        "alice/tools",
+        NewIssue {
+            title: "v1 feature",
+            milestone: Some("v1"),
+            ..NewIssue::default()
+        },
+    );
+    let (_dir, ws) = workspace();
+    connect(&ws, &fake, None).await;
+    ws.add_repo(
+        "home:alice/tools",
+        RepoFilter {
+            labels: vec!["bug".into()],
+            milestone: Some("v1".into()),
+        },
+    )
+    .await
+    .unwrap();
+    sync(&ws, &SyncOptions::default()).await;
+    let titles: Vec<String> = ws
+        .issues(&all_issues())
+        .unwrap()
+        .into_iter()
+        .map(|i| i.title)
+        .collect();
+    assert_eq!(titles.len(), 6, "issues 10..60 step 10: {titles:?}");
+    assert!(!titles.iter().any(|t| t == "bug in v2" || t == "v1 feature"));
+    let lists = issue_list_requests(&fake);
+    assert_eq!(lists[0].param("labels"), Some("bug"));
+    assert_eq!(lists[0].param("milestones"), Some("v1"));
+
+    // Gitea ignores a label the repo does not have (and then filters nothing);
+    // the mirror must still hold only matching issues.
+    ws.add_repo(
+        "home:alice/tools",
+        RepoFilter {
+            labels: vec!["no-such-label".into()],
+            milestone: None,
+        },
+    )
+    .await
+    .unwrap();
+    let (_dir2, ws2) = workspace();
+    connect(&ws2, &fake, None).await;
+    ws2.add_repo(
+        "home:alice/tools",
+        RepoFilter {
+            labels: vec!["no-such-label".into()],
+            milestone: None,
+        },
+    )
+    .await
+    .unwrap();
+    sync(&ws2, &SyncOptions::default()).await;
+    assert!(ws2.issues(&all_issues()).unwrap().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_sync_marks_remotely_deleted_issues_and_keeps_them() {
+    let fake = seeded_fake(30);
+    let (_dir, ws) = workspace();
+    connect(&ws, &fake, Some(TOKEN)).await;
+    ws.add_repo("home:alice/tools", RepoFilter::default())
+        .await
+        .unwrap();
+    sync(&ws, &SyncOptions::default()).await;
+    let n12 = fake.number(12);
+    let reference = format!("home:alice/tools#{n12}");
+    fake.delete_issue("alice/tools", n12);
+
+    // An incremental round cannot see deletions and must not guess.
+    sync(&ws, &SyncOptions::default()).await;
+    let kept = ws.issue(&reference).unwrap().issue;
+    assert_eq!(kept.remote_status, RemoteStatus::Present);
+
+    let summary = sync(
+        &ws,
+        &SyncOptions {
+            force_full: true,
+            ..SyncOptions::default()
+        },
+    )
+    .await;
+    assert_eq!(summary.repos[0].gone, 1);
+    let kept = ws.issue(&reference).unwrap().issue;
+    assert_eq!(kept.remote_status, RemoteStatus::Deleted);
+    assert_eq!(kept.title, "Issue 12", "the local copy stays readable");
+    assert_eq!(ws.issues(&all_issues()).unwrap().len(), 30);
+    let log = ws.sync_log(20).unwrap();
+    assert!(
+        log.iter()
+            .any(|r| r.operation == "reconcile" && r.issue_number == Some(n12)),
+        "the deletion is in the sync log: {log:?}"
+    );
+    let lookups: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.path
+                .ends_with(&format!("/repos/alice/tools/issues/{n12}"))
+        })
+        .collect();
+    assert_eq!(lookups.len(), 1, "only the missing issue is looked up");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_pull_resumes_at_the_next_page() {
+    let fake = Arc::new(seeded_fake(200));
+    let (_dir, ws) = workspace();
+    connect(&ws, &fake, Some(TOKEN)).await;
+    ws.add_repo("home:alice/tools", RepoFilter::default())
+        .await
+        .unwrap();
+
+    // After the second page is stored, the server starts failing for good.
+    let trigger = Arc::clone(&fake);
+    let broke = Mutex::new(false);
+    let progress = move |event: SyncEvent| {
+        if let SyncEvent::IssuesFetched { fetched: 100, .. } = event {
+            trigger.fail_next(20, 500);
+            *broke.lock().unwrap() = true;
+        }
+    };
+    let summary = ws
+        .sync(None, &SyncOptions::default(), &progress)
+        .await
+        .unwrap();
+    let error = summary.repos[0].error.as_ref().expect("the pull fails");
+    assert_eq!(error.code, "transport");
+    assert_eq!(
+        ws.issues(&all_issues()).unwrap().len(),
+        100,
+        "two pages are stored"
+    );
+
+    fake.fail_next(0, 500);
+    fake.clear_requests();
+    let summary = sync(&ws, &SyncOptions::default()).await;
+    assert!(summary.repos[0].error.is_none(), "{:?}", summary.repos[0]);
+    let first = &issue_list_requests(&fake)[0];
+    assert_eq!(
+        first.param("page"),
+        Some("3"),
+        "resumes after the stored pages"
+    );
+    assert_eq!(ws.issues(&all_issues()).unwrap().len(), 200);
+    assert_eq!(
+        summary.repos[0].fetched, 100,
+        "the stored pages are not fetched again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transient_server_errors_are_retried() {
+    let fake = seeded_fake(10);
+    let (_dir, ws) = workspace();
+    connect(&ws, &fake, Some(TOKEN)).await;
+    ws.add_repo("home:alice/tools", RepoFilter::default())
+        .await
+        .unwrap();
+    fake.clear_requests();
+    fake.fail_next(2, 502);
+    let summary = sync(&ws, &SyncOptions::default()).await;
+    assert!(summary.repos[0].error.is_none(), "{:?}", summary.repos[0]);
+    assert_eq!(ws.issues(&all_issues()).unwrap().len(), 10);
+    assert_eq!(
+        issue_list_requests(&fake).len(),
+        3,
+        "two failures, then the successful page"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn subpath_instances_keep_their_subpath_everywhere() {
+    let fake = FakeGitea::start_at_subpath("/gitea");
+    fake.add_user("alice", Some(TOKEN));
+    fake.add_repo("alice", "tools", false);
+    fake.create_issue("alice/tools", NewIssue::default());
+    let (_dir, ws) = workspace();
+    connect(&ws, &fake, None).await;
+    ws.add_repo("home:alice/tools", RepoFilter::default())
+        .await
+        .unwrap();
+    let summary = sync(&ws, &SyncOptions::default()).await;
+    assert!(summary.repos[0].error.is_none(), "{:?}", summary.repos[0]);
+    let issue = ws.issue("home:alice/tools#1").unwrap().issue;
+    assert!(fake.web_url().ends_with("/gitea"));
+    assert_eq!(
+        issue.remote_url,
+        format!("{}/alice/tools/issues/1", fake.web_url())
+    );
+    assert!(fake
+        .requests()
+        .iter()
+        .all(|r| r.path.starts_with("/gitea/api/v1/")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_tokens_and_private_repos_fail_clearly_and_store_nothing() {
+    let fake = seeded_fake(1);
+    fake.add_repo("alice", "secret", true);
+    let (_dir, ws) = workspace();
+
+    let err = ws
+        .add_connection(NewConnectionRequest {
+            name: "home".into(),
+            provider: ProviderKind::Gitea,
+            web_url: fake.web_url(),
+            token: Some(Secret::new("wrong-token")),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unauthorized", "{err}");
+    assert!(!err.to_string().contains("wrong-token"));
+    assert!(ws.connections().unwrap().is_empty(), "nothing is stored");
+
+    connect(&ws, &fake, None).await;
+    let err = ws
+        .add_repo("home:alice/secret", RepoFilter::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found", "{err}");
+    assert!(ws.repos(None).unwrap().is_empty());
+
+    let err = ws
+        .add_connection(NewConnectionRequest {
+            name: "home".into(),
+            provider: ProviderKind::Gitea,
+            web_url: fake.web_url(),
+            token: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::DuplicateConnection { .. }), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_label_and_assignee_filters_query_the_mirror() {
+    let fake = seeded_fake(40);
+    let (_dir, ws) = workspace();
+    connect(&ws, &fake, None).await;
+    ws.add_repo("home:alice/tools", RepoFilter::default())
+        .await
+        .unwrap();
+    sync(&ws, &SyncOptions::default()).await;
+
+    let found = ws
+        .issues(&IssueQuery {
+            search: Some("frobnicator17".into()),
+            ..IssueQuery::default()
+        })
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].number, fake.number(17), "body text is searchable");
+
+    let in_comments = ws
+        .issues(&IssueQuery {
+            search: Some("zanzib".into()),
+            ..IssueQuery::default()
+        })
+        .unwrap();
+    assert_eq!(
+        in_comments.len(),
+        10,
+        "comment text is searchable, by prefix too"
+    );
+
+    let bugs = ws
+        .issues(&IssueQuery {
+            label: Some("bug".into()),
+            ..IssueQuery::default()
+        })
+        .unwrap();
+    assert_eq!(bugs.len(), 4);
+    assert!(bugs.iter().all(|i| i.labels == vec!["bug".to_string()]));
+
+    let bobs = ws
+        .issues(&IssueQuery {
+            assignee: Some("bob".into()),
+            ..IssueQuery::default()
+        })
+        .unwrap();
+    assert_eq!(bobs.len(), 13);
+}

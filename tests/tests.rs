@@ -1,0 +1,10 @@
+//! Integration tests: one binary (`autotests = false`). Modules mirror what they test.
+//! HTTP goes only to in-process fakes on 127.0.0.1; data goes only to temp dirs.
+
+mod common;
+
+mod cli_contract;
+mod fake_gitea_fidelity;
+mod gitea_contract;
+mod gitea_sync;
+mod keychain;
