@@ -17,7 +17,12 @@ use std::sync::Mutex;
 /// The keychain service name every IssueSync entry is filed under.
 pub const KEYCHAIN_SERVICE: &str = "issuesync";
 
-/// A token. Debug and Display print `<redacted>`; it cannot be serialized.
+/// A token. Debug and Display print `<redacted>`; it cannot be serialized:
+///
+/// ```compile_fail
+/// fn needs_serialize<T: serde::Serialize>() {}
+/// needs_serialize::<issuesync::secrets::Secret>();
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 

@@ -24,7 +24,7 @@ use crate::remote_url::{api_url, normalize_web_url};
 use crate::secrets::{token_env_var, token_from_env, Secret, SecretStore};
 use crate::store::issues::IssueQuery;
 use crate::store::sync_log::{LogEntry, LogRecord, LogResult};
-use crate::store::{comments, connections, issues, repos, sync_log, Store, DATABASE_FILE};
+use crate::store::{comments, connections, issues, labels, repos, sync_log, Store, DATABASE_FILE};
 use crate::sync::{self, RepoReport, SyncEvent, SyncOptions};
 
 /// What adding a connection needs.
@@ -334,6 +334,22 @@ impl Workspace {
             .transpose()?
             .map(|c| c.id);
         Ok(repos::list(self.store().conn(), connection_id)?)
+    }
+
+    /// The labels a mirrored repository offers (as of its last full sync).
+    ///
+    /// # Errors
+    /// A malformed reference, or a repository that is not mirrored.
+    pub fn repo_labels(&self, reference: &str) -> Result<Vec<crate::model::Label>> {
+        let repo_ref = parse_repo_ref(reference)?;
+        let connection = self.connection(&repo_ref.connection)?;
+        let store = self.store();
+        let repo = repos::by_path(store.conn(), connection.id, &repo_ref.path)?.ok_or(
+            Error::UnknownRepo {
+                reference: repo_ref.to_string(),
+            },
+        )?;
+        Ok(labels::for_repo(store.conn(), repo.id)?)
     }
 
     /// Stops mirroring a repository and deletes its mirrored issues.

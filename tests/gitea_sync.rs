@@ -177,6 +177,15 @@ async fn first_import_mirrors_every_issue_and_no_pull_request() {
         "local ids resolve to the same issue"
     );
 
+    let labels = ws.repo_labels("home:alice/tools").unwrap();
+    let names: Vec<&str> = labels.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["bug", "ui"],
+        "a full sync stores the repository's labels"
+    );
+    assert_eq!(labels[0].color.as_deref(), Some("ee0701"));
+
     let fake_issue = fake.issue("alice/tools", 4).unwrap();
     assert_eq!(
         detail.issue.updated_at.as_datetime(),

@@ -13,6 +13,7 @@
 pub mod comments;
 pub mod connections;
 pub mod issues;
+pub mod labels;
 pub mod repos;
 pub mod search;
 pub mod sync_log;

@@ -19,7 +19,7 @@ use crate::remote_url::issue_web_url;
 use crate::store::issues::UpsertOutcome;
 use crate::store::repos::InFlightPull;
 use crate::store::sync_log::{LogEntry, LogResult};
-use crate::store::{comments, issues, repos, sync_log, Store};
+use crate::store::{comments, issues, labels, repos, sync_log, Store};
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store
@@ -91,6 +91,10 @@ pub async fn pull_repo(
     }
 
     if plan.full {
+        // What the repository offers changes rarely: refresh it with each full listing.
+        let labels = provider.list_labels(&repo.full_path).await?;
+        let milestones = provider.list_milestones(&repo.full_path).await?;
+        lock(store).write(|tx| labels::replace_for_repo(tx, repo.id, &labels, &milestones))?;
         reconcile(store, provider, web_url, repo, plan.started_at, report).await?;
     }
     pull_comments(store, provider, repo, report).await?;

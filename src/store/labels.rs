@@ -1,0 +1,70 @@
+//! The `labels` and `milestones` tables: what a repository offers, for pickers and for
+//! resolving names to the ids write APIs need.
+//!
+//! Invariant: after [`replace_for_repo`] the tables hold exactly the tracker's current
+//! labels and milestones of that repository.
+
+use rusqlite::Connection as Db;
+
+use super::Result;
+use crate::model::{Label, Milestone};
+
+/// Replaces the stored labels and milestones of `repo_id` with the tracker's lists.
+///
+/// # Errors
+/// [`super::StoreError`] on a write failure.
+pub fn replace_for_repo(
+    db: &Db,
+    repo_id: i64,
+    labels: &[Label],
+    milestones: &[Milestone],
+) -> Result<()> {
+    db.execute("DELETE FROM labels WHERE repo_id = ?1", [repo_id])?;
+    for label in labels {
+        db.execute(
+            "INSERT OR REPLACE INTO labels (repo_id, name, remote_id, color, description)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            (
+                repo_id,
+                &label.name,
+                label.remote_id,
+                &label.color,
+                &label.description,
+            ),
+        )?;
+    }
+    db.execute("DELETE FROM milestones WHERE repo_id = ?1", [repo_id])?;
+    for m in milestones {
+        db.execute(
+            "INSERT OR REPLACE INTO milestones (repo_id, remote_id, title, state, due_on)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            (
+                repo_id,
+                m.remote_id,
+                &m.title,
+                &m.state,
+                m.due_on.map(|t| t.to_string()),
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// The labels of a repository, by name.
+///
+/// # Errors
+/// [`super::StoreError`] on a read failure.
+pub fn for_repo(db: &Db, repo_id: i64) -> Result<Vec<Label>> {
+    let mut stmt = db.prepare(
+        "SELECT name, remote_id, color, description FROM labels WHERE repo_id = ?1 ORDER BY name",
+    )?;
+    let rows = stmt.query_map([repo_id], |r| {
+        Ok(Label {
+            name: r.get(0)?,
+            remote_id: r.get(1)?,
+            color: r.get(2)?,
+            description: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
