@@ -106,9 +106,7 @@ impl Workspace {
     }
 
     fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.store
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        sync::lock(&self.store)
     }
 
     // ----- connections -------------------------------------------------------------

@@ -124,7 +124,7 @@ fn next_page_by_count(
 ) -> Option<String> {
     let more = len > 0
         && match total {
-            Some(total) => page * len as u64 > 0 && page * (len as u64) < total,
+            Some(total) => page * (len as u64) < total,
             None => len >= PAGE_LIMIT as usize,
         };
     if !more {

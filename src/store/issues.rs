@@ -154,36 +154,10 @@ fn remember_people_and_milestone(db: &Db, repo: &Repo, issue: &RemoteIssue) -> R
         super::comments::remember_user(db, repo.connection_id, user)?;
     }
     for label in &issue.labels {
-        db.execute(
-            "INSERT INTO labels (repo_id, name, remote_id, color, description)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (repo_id, name) DO UPDATE SET
-                 remote_id = coalesce(excluded.remote_id, remote_id),
-                 color = coalesce(excluded.color, color),
-                 description = coalesce(excluded.description, description)",
-            (
-                repo.id,
-                &label.name,
-                label.remote_id,
-                &label.color,
-                &label.description,
-            ),
-        )?;
+        super::labels::upsert_label(db, repo.id, label)?;
     }
-    if let Some(m) = &issue.milestone {
-        db.execute(
-            "INSERT INTO milestones (repo_id, remote_id, title, state, due_on)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (repo_id, remote_id) DO UPDATE SET title = excluded.title,
-                 state = coalesce(excluded.state, state), due_on = excluded.due_on",
-            (
-                repo.id,
-                m.remote_id,
-                &m.title,
-                &m.state,
-                m.due_on.map(|t| t.to_string()),
-            ),
-        )?;
+    if let Some(milestone) = &issue.milestone {
+        super::labels::upsert_milestone(db, repo.id, milestone)?;
     }
     Ok(())
 }

@@ -21,32 +21,56 @@ pub fn replace_for_repo(
 ) -> Result<()> {
     db.execute("DELETE FROM labels WHERE repo_id = ?1", [repo_id])?;
     for label in labels {
-        db.execute(
-            "INSERT OR REPLACE INTO labels (repo_id, name, remote_id, color, description)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            (
-                repo_id,
-                &label.name,
-                label.remote_id,
-                &label.color,
-                &label.description,
-            ),
-        )?;
+        upsert_label(db, repo_id, label)?;
     }
     db.execute("DELETE FROM milestones WHERE repo_id = ?1", [repo_id])?;
-    for m in milestones {
-        db.execute(
-            "INSERT OR REPLACE INTO milestones (repo_id, remote_id, title, state, due_on)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            (
-                repo_id,
-                m.remote_id,
-                &m.title,
-                &m.state,
-                m.due_on.map(|t| t.to_string()),
-            ),
-        )?;
+    for milestone in milestones {
+        upsert_milestone(db, repo_id, milestone)?;
     }
+    Ok(())
+}
+
+/// Records one label of `repo_id`, keeping known details the new value lacks.
+///
+/// # Errors
+/// [`super::StoreError`] on a write failure.
+pub fn upsert_label(db: &Db, repo_id: i64, label: &Label) -> Result<()> {
+    db.execute(
+        "INSERT INTO labels (repo_id, name, remote_id, color, description)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (repo_id, name) DO UPDATE SET
+             remote_id = coalesce(excluded.remote_id, remote_id),
+             color = coalesce(excluded.color, color),
+             description = coalesce(excluded.description, description)",
+        (
+            repo_id,
+            &label.name,
+            label.remote_id,
+            &label.color,
+            &label.description,
+        ),
+    )?;
+    Ok(())
+}
+
+/// Records one milestone of `repo_id`.
+///
+/// # Errors
+/// [`super::StoreError`] on a write failure.
+pub fn upsert_milestone(db: &Db, repo_id: i64, milestone: &Milestone) -> Result<()> {
+    db.execute(
+        "INSERT INTO milestones (repo_id, remote_id, title, state, due_on)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (repo_id, remote_id) DO UPDATE SET title = excluded.title,
+             state = coalesce(excluded.state, state), due_on = excluded.due_on",
+        (
+            repo_id,
+            milestone.remote_id,
+            &milestone.title,
+            &milestone.state,
+            milestone.due_on.map(|t| t.to_string()),
+        ),
+    )?;
     Ok(())
 }
 

@@ -123,7 +123,9 @@ impl RepoReport {
     }
 }
 
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+/// Locks the shared store; a panic elsewhere while holding it does not poison it for
+/// good (every write is a transaction, so the data is consistent either way).
+pub(crate) fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
     store
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

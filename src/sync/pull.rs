@@ -12,7 +12,7 @@
 use std::sync::Mutex;
 
 use super::plan::{absent_after_full_listing, comments_since, later, PullPlan};
-use super::{RepoReport, SyncError, SyncEvent};
+use super::{lock, RepoReport, SyncError, SyncEvent};
 use crate::model::{RemoteStatus, Repo, Timestamp};
 use crate::provider::{Provider, ProviderError};
 use crate::remote_url::issue_web_url;
@@ -20,12 +20,6 @@ use crate::store::issues::UpsertOutcome;
 use crate::store::repos::InFlightPull;
 use crate::store::sync_log::{LogEntry, LogResult};
 use crate::store::{comments, issues, labels, repos, sync_log, Store};
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// Pulls issues, then comments, of `repo` according to `plan`.
 ///
