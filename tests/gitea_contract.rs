@@ -169,6 +169,7 @@ fn the_contract_check_rejects_what_the_spec_lacks() {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         authorization: None,
+        body: None,
     };
     assert!(check_request(
         &spec,

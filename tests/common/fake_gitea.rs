@@ -141,53 +141,7 @@ pub struct FakeComment {
     pub updated_at: DateTime<Utc>,
 }
 
-/// What to create with [`FakeGitea::create_issue`].
-#[derive(Debug, Clone)]
-pub struct NewIssue<'a> {
-    pub title: &'a str,
-    pub body: &'a str,
-    pub author: &'a str,
-    pub labels: Vec<&'a str>,
-    pub milestone: Option<&'a str>,
-    pub assignees: Vec<&'a str>,
-    pub pull_request: bool,
-}
-
-impl Default for NewIssue<'_> {
-    fn default() -> Self {
-        NewIssue {
-            title: "untitled",
-            body: "",
-            author: "alice",
-            labels: Vec::new(),
-            milestone: None,
-            assignees: Vec::new(),
-            pull_request: false,
-        }
-    }
-}
-
-/// One HTTP request the fake received.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SeenRequest {
-    pub method: String,
-    /// Full path as received (raw, not percent-decoded), including any subpath; no query.
-    pub path: String,
-    /// Query pairs, form-decoded (`+` is a space), in order.
-    pub query: Vec<(String, String)>,
-    /// The `Authorization` header, verbatim.
-    pub authorization: Option<String>,
-}
-
-impl SeenRequest {
-    /// First value of query parameter `name`.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
+pub use super::tracker::{NewIssue, SeenRequest};
 
 /// The fake server. Dropping it shuts the server down.
 pub struct FakeGitea {
@@ -1128,6 +1082,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         path: path.clone(),
         query: query.pairs.clone(),
         authorization: authorization.clone(),
+        body: serde_json::from_slice(&body).ok(),
     });
     let swagger = format!("{}/api/swagger", shared.web_url);
     if w.fail_count > 0 {
