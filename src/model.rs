@@ -287,6 +287,9 @@ pub struct RemoteIssue {
     /// The issue's web page as the API reports it, when it does.
     pub remote_url: Option<String>,
     pub version: RemoteVersion,
+    /// Set when the tracker says the issue moved elsewhere (GitLab `moved_to_id`).
+    #[serde(default)]
+    pub moved_to: Option<String>,
 }
 
 /// A comment as a tracker reports it. `issue_number` ties it to its issue.

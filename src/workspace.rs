@@ -10,7 +10,7 @@
 //! - The store lock is held only for short reads and writes, never across a request.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
@@ -18,13 +18,17 @@ use crate::error::{Error, Result};
 use crate::model::{
     Connection, Issue, IssueDetail, ProviderKind, RemoteRepo, Repo, RepoFilter, Timestamp,
 };
-use crate::provider::{self, Endpoint, Provider, ProviderError, RetryPolicy};
+use crate::provider::{
+    self, CachedEtag, ConditionalCache, Endpoint, Provider, ProviderError, RetryPolicy,
+};
 use crate::reference::{parse_issue_ref, parse_repo_ref, IssueRef};
 use crate::remote_url::{api_url, normalize_web_url};
 use crate::secrets::{token_env_var, token_from_env, Secret, SecretStore};
 use crate::store::issues::IssueQuery;
 use crate::store::sync_log::{LogEntry, LogRecord, LogResult};
-use crate::store::{comments, connections, issues, labels, repos, sync_log, Store, DATABASE_FILE};
+use crate::store::{
+    comments, connections, http_cache, issues, labels, repos, sync_log, Store, DATABASE_FILE,
+};
 use crate::sync::{self, RepoReport, SyncEvent, SyncOptions};
 
 /// What adding a connection needs.
@@ -69,7 +73,7 @@ impl SyncSummary {
 /// An opened data dir.
 pub struct Workspace {
     data_dir: PathBuf,
-    store: Mutex<Store>,
+    store: Arc<Mutex<Store>>,
     secrets: Box<dyn SecretStore>,
     retry: RetryPolicy,
 }
@@ -89,7 +93,7 @@ impl Workspace {
         let store = Store::open(&data_dir.join(DATABASE_FILE))?;
         Ok(Self {
             data_dir: data_dir.to_path_buf(),
-            store: Mutex::new(store),
+            store: Arc::new(Mutex::new(store)),
             secrets,
             retry: RetryPolicy::default(),
         })
@@ -137,6 +141,7 @@ impl Workspace {
             web_url: web_url.clone(),
             token: token.clone(),
             retry: self.retry.clone(),
+            cache: None,
         })?;
         let info = provider.probe().await.map_err(|source| match source {
             ProviderError::NotFound { .. }
@@ -262,6 +267,10 @@ impl Workspace {
             web_url: connection.web_url.clone(),
             token: self.token_for(connection)?,
             retry: self.retry.clone(),
+            cache: Some(Arc::new(StoredEtags {
+                store: Arc::clone(&self.store),
+                connection_id: connection.id,
+            })),
         })?)
     }
 
@@ -494,6 +503,31 @@ impl Workspace {
             },
         )?;
         Ok(())
+    }
+}
+
+/// ETags kept in the connection's `http_cache` rows. Failures only cost a full request,
+/// so they are not reported.
+struct StoredEtags {
+    store: Arc<Mutex<Store>>,
+    connection_id: i64,
+}
+
+impl ConditionalCache for StoredEtags {
+    fn get(&self, url: &str) -> Option<CachedEtag> {
+        http_cache::get(sync::lock(&self.store).conn(), self.connection_id, url)
+            .ok()
+            .flatten()
+    }
+
+    fn put(&self, url: &str, etag: &str, next: Option<&str>) {
+        let _ = http_cache::put(
+            sync::lock(&self.store).conn(),
+            self.connection_id,
+            url,
+            etag,
+            next,
+        );
     }
 }
 

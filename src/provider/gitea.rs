@@ -12,10 +12,15 @@
 
 use async_trait::async_trait;
 use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION};
+use reqwest::Method;
 use serde::Deserialize;
+use serde_json::{json, Map, Value};
 
-use super::http::{HttpClient, Response};
-use super::{Endpoint, InstanceInfo, IssueListing, ListingOrder, Page, Provider, ProviderError};
+use super::http::{HttpClient, Pacing, Response};
+use super::{
+    CommentListing, Endpoint, InstanceInfo, IssueChanges, IssueListing, ListingOrder,
+    NewRemoteIssue, Page, Provider, ProviderError,
+};
 use crate::model::{
     IssueState, Label, Milestone, ProviderKind, RemoteComment, RemoteIssue, RemoteRepo,
     RemoteVersion, Timestamp, User,
@@ -48,8 +53,62 @@ impl Gitea {
             }
             None => None,
         };
-        Ok(Self {
-            http: HttpClient::new(&endpoint.api_url, auth, endpoint.retry)?,
+        // Gitea sends no rate-limit headers: pace ourselves (at most ~20 requests/s).
+        let http = HttpClient::new(&endpoint.api_url, auth, endpoint.retry)?.with_pacing(Pacing {
+            min_interval: std::time::Duration::from_millis(50),
+            min_write_interval: std::time::Duration::from_millis(200),
+        });
+        Ok(Self { http })
+    }
+
+    fn issue_url(&self, full_path: &str, number: u64) -> Result<reqwest::Url, ProviderError> {
+        let (owner, name) = Self::repo_segments(full_path)?;
+        Ok(self
+            .http
+            .endpoint(&["repos", &owner, &name, "issues", &number.to_string()]))
+    }
+
+    /// Label ids for names; Gitea's write APIs take ids (older servers only ids).
+    async fn label_ids(
+        &self,
+        full_path: &str,
+        names: &[String],
+    ) -> Result<Vec<i64>, ProviderError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let labels = self.list_labels(full_path).await?;
+        names
+            .iter()
+            .map(|name| {
+                labels
+                    .iter()
+                    .find(|l| &l.name == name)
+                    .and_then(|l| l.remote_id)
+                    .ok_or_else(|| ProviderError::Validation {
+                        message: format!("label {name:?} does not exist in {full_path}"),
+                    })
+            })
+            .collect()
+    }
+
+    /// The id of the milestone titled `title`.
+    async fn milestone_id(&self, full_path: &str, title: &str) -> Result<i64, ProviderError> {
+        self.list_milestones(full_path)
+            .await?
+            .into_iter()
+            .find(|m| m.title == title)
+            .map(|m| m.remote_id)
+            .ok_or_else(|| ProviderError::Validation {
+                message: format!("milestone {title:?} does not exist in {full_path}"),
+            })
+    }
+
+    fn decode_issue(response: &Response) -> Result<RemoteIssue, ProviderError> {
+        let wire: wire::Issue = response.json()?;
+        RemoteIssue::try_from(wire).map_err(|source| ProviderError::Decode {
+            url: response.url.to_string(),
+            source,
         })
     }
 
@@ -155,6 +214,10 @@ impl Provider for Gitea {
 
     fn listing_order(&self) -> ListingOrder {
         ListingOrder::Unordered
+    }
+
+    fn comment_listing(&self) -> CommentListing {
+        CommentListing::RepoWide
     }
 
     async fn probe(&self) -> Result<InstanceInfo, ProviderError> {
@@ -283,7 +346,7 @@ impl Provider for Gitea {
             .await?;
         let wire: Vec<wire::Issue> = response.json()?;
         let (next, total) = next_and_total(&response);
-        let items = wire
+        let items: Vec<RemoteIssue> = wire
             .into_iter()
             .filter(|i| i.pull_request.is_none())
             .map(RemoteIssue::try_from)
@@ -295,9 +358,9 @@ impl Provider for Gitea {
             .into_iter()
             // Gitea drops label and milestone names the repository does not have, and
             // with none left it does not filter at all: check every issue here too.
-            .filter(|issue| listing_matches(listing, issue))
+            .filter(|issue| listing.matches(issue))
             .collect();
-        Ok(Page { items, next, total })
+        Ok(Page::fresh(items, next, total))
     }
 
     async fn get_issue(&self, full_path: &str, number: u64) -> Result<RemoteIssue, ProviderError> {
@@ -320,6 +383,203 @@ impl Provider for Gitea {
             url: response.url.to_string(),
             source,
         })
+    }
+
+    async fn list_assignable_users(&self, full_path: &str) -> Result<Vec<User>, ProviderError> {
+        let (owner, name) = Self::repo_segments(full_path)?;
+        let response = self
+            .http
+            .get(
+                self.http.endpoint(&["repos", &owner, &name, "assignees"]),
+                &format!("assignees of {full_path}"),
+            )
+            .await?;
+        let users: Vec<wire::User> = response.json()?;
+        Ok(users.into_iter().map(User::from).collect())
+    }
+
+    async fn list_issue_comments(
+        &self,
+        full_path: &str,
+        number: u64,
+    ) -> Result<Vec<RemoteComment>, ProviderError> {
+        let mut url = self.issue_url(full_path, number)?;
+        url.path_segments_mut()
+            .map_err(|_| ProviderError::InvalidInput("bad URL".into()))?
+            .push("comments");
+        let response = self
+            .http
+            .get(url, &format!("comments of {full_path}#{number}"))
+            .await?;
+        let wire: Vec<wire::Comment> = response.json()?;
+        let mut comments = Vec::with_capacity(wire.len());
+        for comment in wire {
+            let converted =
+                comment
+                    .into_model(Some(number))
+                    .map_err(|source| ProviderError::Decode {
+                        url: response.url.to_string(),
+                        source,
+                    })?;
+            comments.extend(converted);
+        }
+        Ok(comments)
+    }
+
+    async fn update_issue(
+        &self,
+        full_path: &str,
+        number: u64,
+        changes: &IssueChanges,
+        expected: &RemoteVersion,
+    ) -> Result<RemoteIssue, ProviderError> {
+        self.http
+            .has_auth()
+            .then_some(())
+            .ok_or(ProviderError::NeedsToken)?;
+        let what = format!("issue {full_path}#{number}");
+        let mut patch = Map::new();
+        if let Some(title) = &changes.title {
+            patch.insert("title".into(), json!(title));
+        }
+        if let Some(body) = &changes.body {
+            patch.insert("body".into(), json!(body));
+        }
+        if let Some(state) = changes.state {
+            patch.insert("state".into(), json!(state.as_str()));
+        }
+        if let Some(assignees) = &changes.assignees {
+            patch.insert("assignees".into(), json!(assignees.desired));
+        }
+        if let Some(milestone) = &changes.milestone {
+            let id = match milestone {
+                Some(title) => self.milestone_id(full_path, title).await?,
+                None => 0,
+            };
+            patch.insert("milestone".into(), json!(id));
+        }
+        if !patch.is_empty() {
+            if let Some(version) = expected.content_version {
+                patch.insert("content_version".into(), json!(version));
+            }
+            self.http
+                .write(
+                    Method::PATCH,
+                    self.issue_url(full_path, number)?,
+                    &Value::Object(patch),
+                    &what,
+                )
+                .await?;
+        }
+        if let Some(labels) = &changes.labels {
+            let ids = self.label_ids(full_path, &labels.desired).await?;
+            let mut url = self.issue_url(full_path, number)?;
+            url.path_segments_mut()
+                .map_err(|_| ProviderError::InvalidInput("bad URL".into()))?
+                .push("labels");
+            self.http
+                .write(Method::PUT, url, &json!({ "labels": ids }), &what)
+                .await?;
+        }
+        self.get_issue(full_path, number).await
+    }
+
+    async fn create_issue(
+        &self,
+        full_path: &str,
+        issue: &NewRemoteIssue,
+    ) -> Result<RemoteIssue, ProviderError> {
+        self.http
+            .has_auth()
+            .then_some(())
+            .ok_or(ProviderError::NeedsToken)?;
+        let (owner, name) = Self::repo_segments(full_path)?;
+        let mut body = json!({
+            "title": issue.title,
+            "body": issue.body,
+            "assignees": issue.assignees,
+            "labels": self.label_ids(full_path, &issue.labels).await?,
+        });
+        if let Some(title) = &issue.milestone {
+            body["milestone"] = json!(self.milestone_id(full_path, title).await?);
+        }
+        let response = self
+            .http
+            .write(
+                Method::POST,
+                self.http.endpoint(&["repos", &owner, &name, "issues"]),
+                &body,
+                &format!("issues of {full_path}"),
+            )
+            .await?;
+        Self::decode_issue(&response)
+    }
+
+    async fn add_comment(
+        &self,
+        full_path: &str,
+        number: u64,
+        body: &str,
+    ) -> Result<RemoteComment, ProviderError> {
+        self.http
+            .has_auth()
+            .then_some(())
+            .ok_or(ProviderError::NeedsToken)?;
+        let mut url = self.issue_url(full_path, number)?;
+        url.path_segments_mut()
+            .map_err(|_| ProviderError::InvalidInput("bad URL".into()))?
+            .push("comments");
+        let response = self
+            .http
+            .write(
+                Method::POST,
+                url,
+                &json!({ "body": body }),
+                &format!("issue {full_path}#{number}"),
+            )
+            .await?;
+        let wire: wire::Comment = response.json()?;
+        wire.into_model(Some(number))
+            .map_err(|source| ProviderError::Decode {
+                url: response.url.to_string(),
+                source,
+            })?
+            .ok_or_else(|| ProviderError::UnexpectedStatus {
+                status: response.status.as_u16(),
+                url: response.url.to_string(),
+            })
+    }
+
+    async fn find_issue_by_text(
+        &self,
+        full_path: &str,
+        text: &str,
+    ) -> Result<Vec<RemoteIssue>, ProviderError> {
+        let (owner, name) = Self::repo_segments(full_path)?;
+        let mut url = self.http.endpoint(&["repos", &owner, &name, "issues"]);
+        url.query_pairs_mut()
+            .append_pair("state", "all")
+            .append_pair("type", "issues")
+            .append_pair("q", text)
+            .append_pair("limit", &PAGE_LIMIT.to_string());
+        let response = self
+            .http
+            .get(url, &format!("issues of {full_path}"))
+            .await?;
+        let wire: Vec<wire::Issue> = response.json()?;
+        let issues = wire
+            .into_iter()
+            .filter(|i| i.pull_request.is_none())
+            .map(RemoteIssue::try_from)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|source| ProviderError::Decode {
+                url: response.url.to_string(),
+                source,
+            })?;
+        Ok(issues
+            .into_iter()
+            .filter(|i| i.body.contains(text))
+            .collect())
     }
 
     async fn list_comments(
@@ -356,7 +616,7 @@ impl Provider for Gitea {
         for comment in wire {
             if let Some(converted) =
                 comment
-                    .into_model()
+                    .into_model(None)
                     .map_err(|source| ProviderError::Decode {
                         url: response.url.to_string(),
                         source,
@@ -365,21 +625,8 @@ impl Provider for Gitea {
                 items.push(converted);
             }
         }
-        Ok(Page { items, next, total })
+        Ok(Page::fresh(items, next, total))
     }
-}
-
-/// Whether an issue carries every label of the listing and is in its milestone.
-fn listing_matches(listing: &IssueListing, issue: &RemoteIssue) -> bool {
-    let labels_ok = listing
-        .labels
-        .iter()
-        .all(|wanted| issue.labels.iter().any(|l| &l.name == wanted));
-    let milestone_ok = match &listing.milestone {
-        Some(wanted) => issue.milestone.as_ref().is_some_and(|m| &m.title == wanted),
-        None => true,
-    };
-    labels_ok && milestone_ok
 }
 
 impl From<wire::User> for User {
@@ -476,14 +723,17 @@ impl TryFrom<wire::Issue> for RemoteIssue {
                 etag: None,
                 content_version: i.content_version,
             },
+            moved_to: None,
         })
     }
 }
 
 impl wire::Comment {
-    /// The comment in model form, or `None` for a comment on a pull request.
-    fn into_model(self) -> Result<Option<RemoteComment>, serde_json::Error> {
-        let Some(issue_number) = self.issue_url.as_deref().and_then(issue_number_from_url) else {
+    /// The comment in model form, or `None` for a comment on a pull request. `known`
+    /// is the issue number when the caller already knows it.
+    fn into_model(self, known: Option<u64>) -> Result<Option<RemoteComment>, serde_json::Error> {
+        let from_url = self.issue_url.as_deref().and_then(issue_number_from_url);
+        let Some(issue_number) = from_url.or(known) else {
             return Ok(None);
         };
         Ok(Some(RemoteComment {

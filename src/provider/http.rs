@@ -1,22 +1,34 @@
 //! The HTTP client every adapter shares: auth header, timeouts, retries with backoff and
-//! jitter, status → [`ProviderError`] mapping, and `Link` header paging.
+//! jitter, rate limits, conditional requests, write pacing, and status →
+//! [`ProviderError`] mapping.
 //!
 //! Invariants:
 //! - The auth header is marked sensitive and is only ever sent to the API's own origin:
 //!   a `Link` to another host is refused rather than followed with the token.
-//! - Only idempotent reads are retried here (5xx, timeouts, dropped connections, and a
-//!   429/503 whose `Retry-After` is short); everything else surfaces at once.
+//! - Reads and idempotent writes (PUT/PATCH) are retried on 5xx, timeouts and dropped
+//!   connections; a POST is never retried here, because trackers do not deduplicate
+//!   creates (the outbox decides what to do after an ambiguous failure).
+//! - Rate limits: `Retry-After` first, then the reset header, then exponential backoff.
+//!   A wait up to [`RetryPolicy::max_retry_after`] is slept through; a longer one is
+//!   reported as [`ProviderError::RateLimited`] with the time it lifts. When the last
+//!   answer said no requests remain, the next request waits for the reset (or reports
+//!   it) instead of spending one.
+//! - Requests are spaced at least `min_interval` apart and writes `min_write_interval`
+//!   apart (GitHub asks for one second between mutations), one at a time per client.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
-use reqwest::{StatusCode, Url};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, ETAG, IF_NONE_MATCH, RETRY_AFTER, USER_AGENT,
+};
+use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
-use super::ProviderError;
+use super::{ConditionalCache, ProviderError};
 use crate::model::Timestamp;
 
-/// How often and how patiently failed reads are retried.
+/// How often and how patiently failed requests are retried.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Retries after the first attempt.
@@ -25,7 +37,7 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// Upper bound of one backoff delay.
     pub max_delay: Duration,
-    /// A `Retry-After` up to this long is waited out; a longer one is reported as
+    /// A rate-limit wait up to this long is slept through; a longer one is reported as
     /// [`ProviderError::RateLimited`].
     pub max_retry_after: Duration,
     /// Timeout of one request, including reading the body.
@@ -57,8 +69,18 @@ impl RetryPolicy {
     }
 }
 
+/// Pacing a tracker asks for.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Pacing {
+    /// Least time between any two requests.
+    pub min_interval: Duration,
+    /// Least time between two writes.
+    pub min_write_interval: Duration,
+}
+
 /// A response that was read completely.
 pub(crate) struct Response {
+    pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
     pub url: Url,
@@ -82,13 +104,31 @@ impl Response {
             .find_map(|v| link_target(v, "next"))
     }
 
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
     /// A numeric header such as `X-Total-Count`.
     pub fn header_u64(&self, name: &str) -> Option<u64> {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok())
+        self.header(name).and_then(|v| v.trim().parse().ok())
     }
+
+    /// The entity tag, when the server sent one.
+    pub fn etag(&self) -> Option<String> {
+        self.headers
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+}
+
+/// The answer to a conditional GET.
+pub(crate) enum Conditional {
+    /// New content.
+    Fresh(Response),
+    /// Same as when the cached ETag was stored; `next` is the `Link` stored with it.
+    NotModified { next: Option<String> },
 }
 
 /// Finds the URL with relation `rel` in a `Link` header value
@@ -108,11 +148,25 @@ pub(crate) fn link_target(header: &str, rel: &str) -> Option<String> {
     })
 }
 
+/// What the last answers said about the rate limit and pacing.
+#[derive(Debug, Default)]
+struct Gate {
+    last_request: Option<Instant>,
+    last_write: Option<Instant>,
+    /// Set when an answer said no requests remain: when they come back.
+    exhausted_until: Option<Timestamp>,
+}
+
 pub(crate) struct HttpClient {
     client: reqwest::Client,
     api_url: Url,
     auth: Option<(HeaderName, HeaderValue)>,
     retry: RetryPolicy,
+    pacing: Pacing,
+    cache: Option<Arc<dyn ConditionalCache>>,
+    /// Held across a request's pacing wait and send, so requests go one at a time.
+    gate: tokio::sync::Mutex<()>,
+    state: Mutex<Gate>,
 }
 
 impl HttpClient {
@@ -136,6 +190,8 @@ impl HttpClient {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(retry.request_timeout)
+            // Redirects are answers too (GitHub's 301 for a transferred issue).
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|source| ProviderError::Transport {
                 url: api_url.to_string(),
@@ -150,7 +206,21 @@ impl HttpClient {
             api_url,
             auth,
             retry,
+            pacing: Pacing::default(),
+            cache: None,
+            gate: tokio::sync::Mutex::new(()),
+            state: Mutex::new(Gate::default()),
         })
+    }
+
+    pub fn with_pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    pub fn with_cache(mut self, cache: Option<Arc<dyn ConditionalCache>>) -> Self {
+        self.cache = cache;
+        self
     }
 
     pub fn has_auth(&self) -> bool {
@@ -184,12 +254,75 @@ impl HttpClient {
 
     /// GETs `url`, retrying transient failures. `what` names the resource in errors.
     pub async fn get(&self, url: Url, what: &str) -> Result<Response, ProviderError> {
+        self.send(Method::GET, url, None, None, what).await
+    }
+
+    /// GETs `url` with the cached ETag, if any; stores the new ETag and `Link` next.
+    pub async fn get_conditional(
+        &self,
+        url: Url,
+        what: &str,
+    ) -> Result<Conditional, ProviderError> {
+        let cached = self.cache.as_ref().and_then(|c| c.get(url.as_str()));
+        let etag = cached.as_ref().map(|c| c.etag.clone());
+        let response = self
+            .send(Method::GET, url.clone(), None, etag.as_deref(), what)
+            .await?;
+        if response.status == StatusCode::NOT_MODIFIED {
+            return Ok(Conditional::NotModified {
+                next: cached.and_then(|c| c.next),
+            });
+        }
+        if let (Some(cache), Some(etag)) = (&self.cache, response.etag()) {
+            cache.put(url.as_str(), &etag, response.next_link().as_deref());
+        }
+        Ok(Conditional::Fresh(response))
+    }
+
+    /// GETs one resource with `If-None-Match: etag`; `None` when it did not change.
+    pub async fn get_if_changed(
+        &self,
+        url: Url,
+        etag: Option<&str>,
+        what: &str,
+    ) -> Result<Option<Response>, ProviderError> {
+        let response = self.send(Method::GET, url, None, etag, what).await?;
+        Ok((response.status != StatusCode::NOT_MODIFIED).then_some(response))
+    }
+
+    /// Sends a write with a JSON body. POSTs are not retried (see the module doc).
+    pub async fn write(
+        &self,
+        method: Method,
+        url: Url,
+        body: &serde_json::Value,
+        what: &str,
+    ) -> Result<Response, ProviderError> {
+        self.send(method, url, Some(body), None, what).await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+        etag: Option<&str>,
+        what: &str,
+    ) -> Result<Response, ProviderError> {
+        let retryable = method != Method::POST;
         let mut attempt = 0;
         loop {
-            let wait = match self.get_once(&url, what).await {
+            let wait = match self.send_once(&method, &url, body, etag, what).await {
                 Ok(response) => return Ok(response),
-                Err(Attempt::Retry { after, .. }) if attempt < self.retry.max_retries => {
-                    after.unwrap_or_else(|| self.retry.backoff(attempt))
+                Err(Attempt::Retry { after, error })
+                    if (retryable || matches!(error, ProviderError::RateLimited { .. }))
+                        && attempt < self.retry.max_retries =>
+                {
+                    match after {
+                        Some(after) if after > self.retry.max_retry_after => return Err(error),
+                        Some(after) => after,
+                        None => self.retry.backoff(attempt),
+                    }
                 }
                 Err(failed) => return Err(failed.into_error()),
             };
@@ -198,19 +331,82 @@ impl HttpClient {
         }
     }
 
-    async fn get_once(&self, url: &Url, what: &str) -> Result<Response, Attempt> {
+    /// Waits as pacing and a known-exhausted rate limit require.
+    async fn pace(&self, is_write: bool) -> Result<(), Attempt> {
+        let (wait_pacing, exhausted) = {
+            let gate = self.lock_state();
+            let since = |t: Option<Instant>, min: Duration| {
+                t.map(|t| min.saturating_sub(t.elapsed()))
+                    .unwrap_or_default()
+            };
+            let mut wait = since(gate.last_request, self.pacing.min_interval);
+            if is_write {
+                wait = wait.max(since(gate.last_write, self.pacing.min_write_interval));
+            }
+            (wait, gate.exhausted_until)
+        };
+        if let Some(until) = exhausted {
+            let now = Timestamp::now();
+            if until > now {
+                let wait = (until.as_datetime() - now.as_datetime())
+                    .to_std()
+                    .unwrap_or_default();
+                if wait > self.retry.max_retry_after {
+                    return Err(Attempt::Final(ProviderError::RateLimited {
+                        retry_at: until,
+                    }));
+                }
+                tokio::time::sleep(wait).await;
+            }
+            self.lock_state().exhausted_until = None;
+        }
+        if !wait_pacing.is_zero() {
+            tokio::time::sleep(wait_pacing).await;
+        }
+        Ok(())
+    }
+
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, Gate> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+        etag: Option<&str>,
+        what: &str,
+    ) -> Result<Response, Attempt> {
+        let is_write = *method != Method::GET;
+        let _turn = self.gate.lock().await;
+        self.pace(is_write).await?;
         let mut request = self
             .client
-            .get(url.clone())
+            .request(method.clone(), url.clone())
             .header(USER_AGENT, concat!("issuesync/", env!("CARGO_PKG_VERSION")))
             .header(reqwest::header::ACCEPT, "application/json");
         if let Some((name, value)) = &self.auth {
             request = request.header(name, value.clone());
         }
+        if let Some(etag) = etag {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        {
+            let mut gate = self.lock_state();
+            gate.last_request = Some(Instant::now());
+            if is_write {
+                gate.last_write = gate.last_request;
+            }
+        }
         let response = request.send().await.map_err(|e| self.transport(url, e))?;
         let status = response.status();
         let headers = response.headers().clone();
         let final_url = response.url().clone();
+        self.note_rate_limit(&headers);
         let body = response
             .bytes()
             .await
@@ -218,12 +414,20 @@ impl HttpClient {
             .to_vec();
         if status.is_success() || status == StatusCode::NOT_MODIFIED {
             return Ok(Response {
+                status,
                 headers,
                 body,
                 url: final_url,
             });
         }
         Err(self.classify(status, &headers, &body, url, what))
+    }
+
+    /// Remembers an exhausted rate limit so the next request waits for its reset.
+    fn note_rate_limit(&self, headers: &HeaderMap) {
+        if rate_limit_exhausted(headers) {
+            self.lock_state().exhausted_until = Some(retry_at(headers, None));
+        }
     }
 
     fn transport(&self, url: &Url, source: reqwest::Error) -> Attempt {
@@ -246,11 +450,31 @@ impl HttpClient {
     ) -> Attempt {
         let message = error_message(body);
         let retry_after = retry_after(headers);
+        let rate_limited = |after: Option<Duration>| {
+            let retry_at = retry_at(headers, after);
+            let wait = after.unwrap_or_else(|| {
+                (retry_at.as_datetime() - Timestamp::now().as_datetime())
+                    .to_std()
+                    .unwrap_or_default()
+            });
+            Attempt::Retry {
+                error: ProviderError::RateLimited { retry_at },
+                after: Some(wait),
+            }
+        };
         let error = match status.as_u16() {
-            401 => ProviderError::Unauthorized,
-            403 if rate_limit_exhausted(headers) => ProviderError::RateLimited {
-                retry_at: retry_at(headers, retry_after),
+            301 | 302 | 307 | 308 => ProviderError::Moved {
+                what: what.to_string(),
+                to: headers
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("another location")
+                    .to_string(),
             },
+            401 => ProviderError::Unauthorized,
+            403 if rate_limit_exhausted(headers) || retry_after.is_some() => {
+                return rate_limited(retry_after)
+            }
             403 => ProviderError::Forbidden { message },
             404 => ProviderError::NotFound {
                 what: what.to_string(),
@@ -260,24 +484,14 @@ impl HttpClient {
                 what: what.to_string(),
             },
             400 | 422 => ProviderError::Validation {
-                message: message.unwrap_or_else(|| status.to_string()),
+                message: validation_message(body, message, status),
             },
-            429 | 503 if retry_after.is_some_and(|d| d > self.retry.max_retry_after) => {
-                ProviderError::RateLimited {
-                    retry_at: retry_at(headers, retry_after),
-                }
-            }
-            429 | 500..=599 => {
+            429 => return rate_limited(retry_after),
+            500..=599 => {
                 return Attempt::Retry {
-                    error: if status.as_u16() == 429 {
-                        ProviderError::RateLimited {
-                            retry_at: retry_at(headers, retry_after),
-                        }
-                    } else {
-                        ProviderError::Server {
-                            status: status.as_u16(),
-                            url: url.to_string(),
-                        }
+                    error: ProviderError::Server {
+                        status: status.as_u16(),
+                        url: url.to_string(),
                     },
                     after: retry_after,
                 }
@@ -308,7 +522,7 @@ impl Attempt {
     }
 }
 
-/// The `message` field trackers put in JSON error bodies.
+/// The `message` (GitHub, Gitea, GitLab) or `error` (GitLab) field of a JSON error body.
 fn error_message(body: &[u8]) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let message = value.get("message").or_else(|| value.get("error"))?;
@@ -317,6 +531,33 @@ fn error_message(body: &[u8]) -> Option<String> {
         serde_json::Value::Null => None,
         other => Some(other.to_string()),
     }
+}
+
+/// A validation failure in words: the message plus GitHub's `errors` details.
+fn validation_message(body: &[u8], message: Option<String>, status: StatusCode) -> String {
+    let mut text = message.unwrap_or_else(|| status.to_string());
+    let details: Vec<String> = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("errors").and_then(|e| e.as_array().cloned()))
+        .unwrap_or_default()
+        .iter()
+        .map(|e| match e {
+            serde_json::Value::String(s) => s.clone(),
+            other => {
+                let field = other.get("field").and_then(|f| f.as_str()).unwrap_or("");
+                let code = other.get("code").and_then(|f| f.as_str()).unwrap_or("");
+                let message = other.get("message").and_then(|f| f.as_str());
+                message
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("{field} {code}").trim().to_string())
+            }
+        })
+        .filter(|d| !d.is_empty())
+        .collect();
+    if !details.is_empty() {
+        text = format!("{text} ({})", details.join("; "));
+    }
+    text
 }
 
 /// `Retry-After` in seconds (HTTP dates are not used by these trackers' APIs).
@@ -429,5 +670,33 @@ mod tests {
             client.own_url("https://evil.example/api/v1/x?page=2"),
             Err(ProviderError::ForeignLink { .. })
         ));
+    }
+
+    #[test]
+    fn github_validation_details_are_kept() {
+        let body = br#"{"message":"Validation Failed","errors":[{"resource":"Issue","code":"invalid","field":"assignees"}],"documentation_url":"x"}"#;
+        assert_eq!(
+            validation_message(body, error_message(body), StatusCode::UNPROCESSABLE_ENTITY),
+            "Validation Failed (assignees invalid)"
+        );
+        let gitlab = br#"{"error":"title is missing"}"#;
+        assert_eq!(
+            validation_message(gitlab, error_message(gitlab), StatusCode::BAD_REQUEST),
+            "title is missing"
+        );
+    }
+
+    #[test]
+    fn rate_limit_reset_comes_from_retry_after_then_the_reset_header() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        headers.insert("x-ratelimit-reset", HeaderValue::from_static("1893456000"));
+        assert!(rate_limit_exhausted(&headers));
+        assert_eq!(
+            retry_at(&headers, None).to_string(),
+            "2030-01-01T00:00:00.000Z"
+        );
+        let soon = retry_at(&headers, Some(Duration::from_secs(30)));
+        assert!(soon < Timestamp::now().plus_seconds(31), "Retry-After wins");
     }
 }

@@ -1,4 +1,4 @@
-//! Trackers behind one trait. Each adapter (`gitea`, later `github`, `gitlab`) owns its
+//! Trackers behind one trait. Each adapter (`github`, `gitlab`, `gitea`) owns its
 //! private wire types and converts them to [`crate::model`] at the edge.
 //!
 //! Invariants:
@@ -7,16 +7,22 @@
 //! - Listings are paged and the sync engine stores each page before asking for the
 //!   next, so a huge repository never sits in memory. A page token is opaque to callers.
 //! - Errors are typed ([`ProviderError`]) and never contain the token.
+//! - Writes send only the fields that change ([`IssueChanges`]).
 
 pub mod gitea;
+pub mod github;
+pub mod gitlab;
 mod http;
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
 pub use http::RetryPolicy;
 
 use crate::model::{
-    Label, Milestone, ProviderKind, RemoteComment, RemoteIssue, RemoteRepo, Timestamp, User,
+    IssueState, Label, Milestone, ProviderKind, RemoteComment, RemoteIssue, RemoteRepo,
+    RemoteVersion, Timestamp, User,
 };
 use crate::secrets::Secret;
 
@@ -27,6 +33,104 @@ pub struct Page<T> {
     pub next: Option<String>,
     /// The total number of items across all pages, when the tracker says.
     pub total: Option<u64>,
+    /// The tracker answered 304: this page is unchanged since it was last stored, and
+    /// `items` is empty.
+    pub not_modified: bool,
+}
+
+impl<T> Page<T> {
+    /// A freshly fetched page.
+    pub fn fresh(items: Vec<T>, next: Option<String>, total: Option<u64>) -> Self {
+        Self {
+            items,
+            next,
+            total,
+            not_modified: false,
+        }
+    }
+}
+
+/// Where an adapter keeps ETags of listing URLs between runs (GitHub answers a matching
+/// `If-None-Match` with a 304 that costs no rate limit).
+pub trait ConditionalCache: Send + Sync {
+    fn get(&self, url: &str) -> Option<CachedEtag>;
+    fn put(&self, url: &str, etag: &str, next: Option<&str>);
+}
+
+/// An ETag stored for a URL, with the next-page link of that answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedEtag {
+    pub etag: String,
+    pub next: Option<String>,
+}
+
+/// How a tracker lists comments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentListing {
+    /// One listing for the whole repository, with `since` (GitHub, Gitea).
+    RepoWide,
+    /// Per issue only (GitLab notes): fetch them for issues whose `updated_at` moved.
+    PerIssue,
+}
+
+/// A set-valued field change: the wanted set, and what that adds and removes relative
+/// to the tracker's current set. Adapters send whichever form their API takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SetChange {
+    pub desired: Vec<String>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+impl SetChange {
+    /// The change from `current` to `desired`.
+    pub fn between(current: &[String], desired: &[String]) -> Self {
+        let desired = crate::model::normalize_set(desired.iter().cloned());
+        let added = desired
+            .iter()
+            .filter(|d| !current.contains(d))
+            .cloned()
+            .collect();
+        let removed =
+            crate::model::normalize_set(current.iter().filter(|c| !desired.contains(c)).cloned());
+        Self {
+            desired,
+            added,
+            removed,
+        }
+    }
+}
+
+/// The fields to change on an issue; `None` leaves a field as it is. Adapters send only
+/// these fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IssueChanges {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub state: Option<IssueState>,
+    /// GitHub only; sent only together with `state`.
+    pub state_reason: Option<Option<String>>,
+    pub labels: Option<SetChange>,
+    pub assignees: Option<SetChange>,
+    /// By title; `Some(None)` clears the milestone.
+    pub milestone: Option<Option<String>>,
+}
+
+impl IssueChanges {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// A new issue to create.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewRemoteIssue {
+    pub title: String,
+    pub body: String,
+    pub labels: Vec<String>,
+    pub assignees: Vec<String>,
+    /// By title.
+    pub milestone: Option<String>,
 }
 
 /// Which issues a listing returns.
@@ -38,6 +142,24 @@ pub struct IssueListing {
     pub labels: Vec<String>,
     /// Only issues in the milestone with this title.
     pub milestone: Option<String>,
+}
+
+impl IssueListing {
+    /// Whether an issue carries every label of the listing and is in its milestone.
+    /// Adapters check this on every listed issue: Gitea drops filter names it does not
+    /// know (and with none left filters nothing), and a dropped filter must not leak
+    /// unrelated issues into a partial mirror.
+    pub fn matches(&self, issue: &RemoteIssue) -> bool {
+        let labels_ok = self
+            .labels
+            .iter()
+            .all(|wanted| issue.labels.iter().any(|l| &l.name == wanted));
+        let milestone_ok = match &self.milestone {
+            Some(wanted) => issue.milestone.as_ref().is_some_and(|m| &m.title == wanted),
+            None => true,
+        };
+        labels_ok && milestone_ok
+    }
 }
 
 /// How a tracker orders an issue listing, which decides when a cursor may move.
@@ -100,6 +222,8 @@ pub enum ProviderError {
     ForeignLink { url: String },
     #[error("{0}")]
     InvalidInput(String),
+    #[error("the tracker answered a write with an unexpected status {status} for {url}")]
+    UnexpectedStatus { status: u16, url: String },
 }
 
 fn fmt_message(message: &Option<String>) -> String {
@@ -126,6 +250,7 @@ impl ProviderError {
             Self::Transport { .. } | Self::Server { .. } => "transport",
             Self::Decode { .. } | Self::ForeignLink { .. } => "bad_response",
             Self::InvalidInput(_) => "invalid_input",
+            Self::UnexpectedStatus { .. } => "bad_response",
         }
     }
 
@@ -149,6 +274,9 @@ pub trait Provider: Send + Sync {
     /// How [`Provider::list_issues`] orders its results.
     fn listing_order(&self) -> ListingOrder;
 
+    /// How comments are listed.
+    fn comment_listing(&self) -> CommentListing;
+
     /// Checks that the API root answers like this kind of tracker. Works anonymously.
     async fn probe(&self) -> Result<InstanceInfo, ProviderError>;
 
@@ -167,6 +295,9 @@ pub trait Provider: Send + Sync {
     /// All milestones of a repository, open and closed.
     async fn list_milestones(&self, full_path: &str) -> Result<Vec<Milestone>, ProviderError>;
 
+    /// People who can be assigned issues in a repository.
+    async fn list_assignable_users(&self, full_path: &str) -> Result<Vec<User>, ProviderError>;
+
     /// One page of issues (never pull requests); `page` is the previous page's `next`.
     async fn list_issues(
         &self,
@@ -175,16 +306,72 @@ pub trait Provider: Send + Sync {
         page: Option<&str>,
     ) -> Result<Page<RemoteIssue>, ProviderError>;
 
-    /// One issue by number. A deleted issue is [`ProviderError::NotFound`] or `Gone`.
+    /// One issue by number, with its version. A deleted issue is
+    /// [`ProviderError::NotFound`] or `Gone`; a transferred one `Moved`.
     async fn get_issue(&self, full_path: &str, number: u64) -> Result<RemoteIssue, ProviderError>;
 
-    /// One page of comments on the repository's issues updated at or after `since`.
+    /// The issue only if it changed since `version` was read (by ETag where the tracker
+    /// has them); `None` means unchanged. Trackers without ETags always return it.
+    async fn get_issue_if_changed(
+        &self,
+        full_path: &str,
+        number: u64,
+        version: &RemoteVersion,
+    ) -> Result<Option<RemoteIssue>, ProviderError> {
+        let _ = version;
+        self.get_issue(full_path, number).await.map(Some)
+    }
+
+    /// One page of comments on the repository's issues updated at or after `since`
+    /// ([`CommentListing::RepoWide`] trackers).
     async fn list_comments(
         &self,
         full_path: &str,
         since: Option<Timestamp>,
         page: Option<&str>,
     ) -> Result<Page<RemoteComment>, ProviderError>;
+
+    /// All comments of one issue (system notes excluded).
+    async fn list_issue_comments(
+        &self,
+        full_path: &str,
+        number: u64,
+    ) -> Result<Vec<RemoteComment>, ProviderError>;
+
+    /// Changes the given fields and returns the issue as the tracker now has it.
+    /// `expected` is the version the changes were based on; trackers with
+    /// compare-and-swap (Gitea's `content_version`) refuse a stale one with
+    /// [`ProviderError::Conflict`].
+    async fn update_issue(
+        &self,
+        full_path: &str,
+        number: u64,
+        changes: &IssueChanges,
+        expected: &RemoteVersion,
+    ) -> Result<RemoteIssue, ProviderError>;
+
+    /// Creates an issue. Not idempotent: after an ambiguous failure, look for it with
+    /// [`Provider::find_issue_by_text`] before trying again.
+    async fn create_issue(
+        &self,
+        full_path: &str,
+        issue: &NewRemoteIssue,
+    ) -> Result<RemoteIssue, ProviderError>;
+
+    /// Adds a comment. Not idempotent either.
+    async fn add_comment(
+        &self,
+        full_path: &str,
+        number: u64,
+        body: &str,
+    ) -> Result<RemoteComment, ProviderError>;
+
+    /// Issues whose body contains `text` exactly (for finding a create's marker).
+    async fn find_issue_by_text(
+        &self,
+        full_path: &str,
+        text: &str,
+    ) -> Result<Vec<RemoteIssue>, ProviderError>;
 }
 
 /// How to reach one tracker.
@@ -195,6 +382,14 @@ pub struct Endpoint {
     pub web_url: String,
     pub token: Option<Secret>,
     pub retry: RetryPolicy,
+    /// Where ETags of listing URLs are kept between runs.
+    pub cache: Option<Arc<dyn ConditionalCache>>,
+}
+
+impl std::fmt::Debug for dyn ConditionalCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConditionalCache")
+    }
 }
 
 /// Builds the adapter for an endpoint.
@@ -205,9 +400,7 @@ pub struct Endpoint {
 pub fn connect(endpoint: Endpoint) -> Result<Box<dyn Provider>, ProviderError> {
     match endpoint.kind {
         ProviderKind::Gitea => Ok(Box::new(gitea::Gitea::new(endpoint)?)),
-        ProviderKind::Github | ProviderKind::Gitlab => Err(ProviderError::InvalidInput(format!(
-            "syncing {} is not supported yet in this version; Gitea and Forgejo are",
-            endpoint.kind.display_name()
-        ))),
+        ProviderKind::Github => Ok(Box::new(github::GitHub::new(endpoint)?)),
+        ProviderKind::Gitlab => Ok(Box::new(gitlab::GitLab::new(endpoint)?)),
     }
 }

@@ -59,13 +59,14 @@ pub fn upsert_remote(
                      milestone, milestone_remote_id, author, created_at, updated_at, closed_at,
                      remote_url, remote_status, sync_status)
                  VALUES (?1, ?2, ?3, '', '', 'open', NULL, NULL, NULL, NULL, ?4, ?4, NULL, ?5,
-                     'present', 'synced')",
+                     ?6, 'synced')",
                 (
                     repo.id,
                     issue.remote_id,
                     issue.number as i64,
                     issue.created_at.to_string(),
                     remote_url,
+                    remote_status(issue).as_str(),
                 ),
             )?;
             let id = db.last_insert_rowid();
@@ -75,9 +76,14 @@ pub fn upsert_remote(
         Some((id, sync_status, old_snapshot)) => {
             let unchanged = old_snapshot.as_deref() == Some(snapshot.as_str());
             db.execute(
-                "UPDATE issues SET remote_status = 'present', remote_id = ?2, remote_url = ?3
+                "UPDATE issues SET remote_status = ?4, remote_id = ?2, remote_url = ?3
                  WHERE id = ?1",
-                (id, issue.remote_id, remote_url),
+                (
+                    id,
+                    issue.remote_id,
+                    remote_url,
+                    remote_status(issue).as_str(),
+                ),
             )?;
             if sync_status == SyncStatus::Synced.as_str() {
                 write_working_copy(db, id, issue, remote_url)?;
@@ -108,6 +114,15 @@ pub fn upsert_remote(
     )?;
     search::refresh(db, issue_id)?;
     Ok((issue_id, outcome))
+}
+
+/// Present, or moved when the tracker names where the issue went.
+fn remote_status(issue: &RemoteIssue) -> RemoteStatus {
+    if issue.moved_to.is_some() {
+        RemoteStatus::Moved
+    } else {
+        RemoteStatus::Present
+    }
 }
 
 fn write_working_copy(db: &Db, id: i64, issue: &RemoteIssue, remote_url: &str) -> Result<()> {
@@ -202,6 +217,44 @@ pub fn numbers_fetched_since(
     )?;
     let rows = stmt.query_map((repo_id, since.to_string()), |r| r.get::<_, i64>(0))?;
     rows.map(|n| Ok(n? as u64)).collect()
+}
+
+/// Issues of `repo_id` whose comments are due: the tracker's `updated_at` (base) moved
+/// past the last comment fetch. Returns (local id, number, base updated_at).
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub fn comments_due(db: &Db, repo_id: i64) -> Result<Vec<(i64, u64, Timestamp)>> {
+    let mut stmt = db.prepare(
+        "SELECT i.id, i.number, b.updated_at FROM issues i JOIN issue_bases b ON b.issue_id = i.id
+         WHERE i.repo_id = ?1 AND i.remote_status = 'present'
+           AND (i.comments_synced_at IS NULL OR i.comments_synced_at < b.updated_at)
+         ORDER BY b.updated_at",
+    )?;
+    let rows = stmt.query_map([repo_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, number, updated) = row?;
+        Ok((id, number as u64, timestamp(updated)?))
+    })
+    .collect()
+}
+
+/// Records that the comments of an issue were fetched as of its `updated_at`.
+///
+/// # Errors
+/// [`StoreError`] on a write failure.
+pub fn mark_comments_synced(db: &Db, issue_id: i64, updated_at: Timestamp) -> Result<()> {
+    db.execute(
+        "UPDATE issues SET comments_synced_at = ?2 WHERE id = ?1",
+        (issue_id, updated_at.to_string()),
+    )?;
+    Ok(())
 }
 
 /// The local id of issue `number` in `repo_id`, if mirrored.

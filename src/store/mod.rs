@@ -12,6 +12,7 @@
 
 pub mod comments;
 pub mod connections;
+pub mod http_cache;
 pub mod issues;
 pub mod labels;
 pub mod repos;
@@ -25,10 +26,16 @@ use rusqlite::{Connection, OptionalExtension, Transaction};
 use crate::model::Timestamp;
 
 /// The migrations, oldest first. Append only.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "20261125_0001_initial",
-    include_str!("migrations/20261125_0001_initial.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "20261125_0001_initial",
+        include_str!("migrations/20261125_0001_initial.sql"),
+    ),
+    (
+        "20261125_0002_etags_and_notes",
+        include_str!("migrations/20261125_0002_etags_and_notes.sql"),
+    ),
+];
 
 /// The database file inside a data dir.
 pub const DATABASE_FILE: &str = "issuesync.db";

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use super::plan::{absent_after_full_listing, comments_since, later, PullPlan};
 use super::{lock, RepoReport, SyncError, SyncEvent};
 use crate::model::{RemoteStatus, Repo, Timestamp};
-use crate::provider::{Provider, ProviderError};
+use crate::provider::{CommentListing, Provider, ProviderError};
 use crate::remote_url::issue_web_url;
 use crate::store::issues::UpsertOutcome;
 use crate::store::repos::InFlightPull;
@@ -38,10 +38,12 @@ pub async fn pull_repo(
     report.full = plan.full;
     let mut page = plan.start_page.clone();
     let mut high_water = plan.high_water;
+    let mut all_unchanged = true;
     loop {
         let fetched = provider
             .list_issues(&repo.full_path, &plan.listing, page.as_deref())
             .await?;
+        all_unchanged &= fetched.not_modified;
         let now = Timestamp::now();
         let page_high = fetched.items.iter().map(|i| i.updated_at).max();
         high_water = later(high_water, page_high);
@@ -91,7 +93,39 @@ pub async fn pull_repo(
         lock(store).write(|tx| labels::replace_for_repo(tx, repo.id, &labels, &milestones))?;
         reconcile(store, provider, web_url, repo, plan.started_at, report).await?;
     }
-    pull_comments(store, provider, repo, report).await?;
+    match provider.comment_listing() {
+        // A listing answered 304 throughout changed nothing, and a new comment would
+        // have moved its issue's `updated_at`: skip the comment listing.
+        CommentListing::RepoWide if all_unchanged && !plan.full => {}
+        CommentListing::RepoWide => pull_comments(store, provider, repo, report).await?,
+        CommentListing::PerIssue => pull_issue_comments(store, provider, repo, report).await?,
+    }
+    Ok(())
+}
+
+/// Fetches the comments of every issue whose `updated_at` moved past its last comment
+/// fetch (trackers without a repository-wide comment listing).
+async fn pull_issue_comments(
+    store: &Mutex<Store>,
+    provider: &dyn Provider,
+    repo: &Repo,
+    report: &mut RepoReport,
+) -> Result<(), SyncError> {
+    let due = issues::comments_due(lock(store).conn(), repo.id)?;
+    for (issue_id, number, updated_at) in due {
+        let fetched = provider
+            .list_issue_comments(&repo.full_path, number)
+            .await?;
+        lock(store).write(|tx| -> Result<(), SyncError> {
+            for comment in &fetched {
+                if comments::upsert_remote(tx, repo.connection_id, issue_id, comment)? {
+                    report.comments += 1;
+                }
+            }
+            issues::mark_comments_synced(tx, issue_id, updated_at)?;
+            Ok(())
+        })?;
+    }
     Ok(())
 }
 

@@ -1241,6 +1241,7 @@ fn repo_route(w: &mut World, ctx: &Ctx<'_>, ri: usize, rest: &[&str]) -> ApiResu
         [] if m == Method::GET => Ok(Reply::ok(render_repo(ctx, w, &w.repos[ri]))),
         ["labels"] if m == Method::GET => list_labels(w, ctx, ri),
         ["milestones"] if m == Method::GET => list_milestones(w, ctx, ri),
+        ["assignees"] if m == Method::GET => list_assignees(w, ctx, ri),
         ["issues"] if m == Method::GET => list_issues(w, ctx, ri),
         ["issues"] if m == Method::POST => create_issue_api(w, ctx, ri),
         ["issues", "comments"] if m == Method::GET => list_repo_comments(w, ctx, ri),
@@ -1343,6 +1344,22 @@ fn list_labels(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
         .map(|l| render_label(ctx, r, l))
         .collect();
     Ok(ctx.paged(items, total, &paging))
+}
+
+/// `GET /repos/{o}/{r}/assignees`: the owner and collaborators, not paged (like Gitea's
+/// `GetAssignees`, which returns every user with write access).
+fn list_assignees(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
+    let r = &w.repos[ri];
+    let mut logins: Vec<&str> = std::iter::once(r.owner.as_str())
+        .chain(r.collaborators.iter().map(String::as_str))
+        .collect();
+    logins.sort_unstable();
+    logins.dedup();
+    let users: Vec<Value> = logins
+        .into_iter()
+        .map(|login| render_user_by_login(ctx, w, login))
+        .collect();
+    Ok(Reply::ok(Value::Array(users)))
 }
 
 fn list_milestones(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
@@ -2195,5 +2212,113 @@ fn render_repo(ctx: &Ctx<'_>, w: &World, r: &RepoRec) -> Value {
         Value::Object(a)
     } else {
         Value::Null
+    }
+}
+
+impl super::tracker::FakeTracker for FakeGitea {
+    fn kind(&self) -> issuesync::model::ProviderKind {
+        issuesync::model::ProviderKind::Gitea
+    }
+
+    fn web_url(&self) -> String {
+        FakeGitea::web_url(self)
+    }
+
+    fn add_user(&self, login: &str, token: Option<&str>) {
+        FakeGitea::add_user(self, login, token);
+    }
+
+    fn add_repo(&self, path: &str, private: bool) {
+        let (owner, name) = path.split_once('/').expect("owner/name");
+        FakeGitea::add_repo(self, owner, name, private);
+    }
+
+    fn add_label(&self, repo: &str, name: &str, color: &str) {
+        FakeGitea::add_label(self, repo, name, color);
+    }
+
+    fn add_milestone(&self, repo: &str, title: &str) {
+        FakeGitea::add_milestone(self, repo, title);
+    }
+
+    fn create_issue(&self, repo: &str, issue: NewIssue<'_>) -> u64 {
+        FakeGitea::create_issue(self, repo, issue)
+    }
+
+    fn edit_issue(&self, repo: &str, number: u64, edit: super::tracker::RemoteEdit) {
+        FakeGitea::edit_issue(self, repo, number, |i| {
+            if let Some(title) = edit.title {
+                i.title = title;
+            }
+            if let Some(body) = edit.body {
+                i.body = body;
+            }
+            if let Some(state) = edit.state {
+                i.state = state;
+            }
+            if let Some(labels) = edit.labels {
+                i.labels = labels;
+            }
+            if let Some(assignees) = edit.assignees {
+                i.assignees = assignees;
+            }
+            if let Some(milestone) = edit.milestone {
+                i.milestone = milestone;
+            }
+        });
+    }
+
+    fn delete_issue(&self, repo: &str, number: u64) {
+        FakeGitea::delete_issue(self, repo, number);
+    }
+
+    fn add_comment(&self, repo: &str, number: u64, author: &str, body: &str) {
+        FakeGitea::add_comment(self, repo, number, author, body);
+    }
+
+    fn issue(&self, repo: &str, number: u64) -> Option<super::tracker::TrackerIssue> {
+        FakeGitea::issue(self, repo, number).map(|i| {
+            let mut labels = i.labels.clone();
+            labels.sort();
+            let mut assignees = i.assignees.clone();
+            assignees.sort();
+            super::tracker::TrackerIssue {
+                number: i.number,
+                title: i.title,
+                body: i.body,
+                state: i.state,
+                labels,
+                assignees,
+                milestone: i.milestone,
+                updated_at: i.updated_at,
+            }
+        })
+    }
+
+    fn comment_bodies(&self, repo: &str, number: u64) -> Vec<String> {
+        FakeGitea::comments(self, repo, number)
+            .into_iter()
+            .map(|c| c.body)
+            .collect()
+    }
+
+    fn requests(&self) -> Vec<SeenRequest> {
+        FakeGitea::requests(self)
+    }
+
+    fn clear_requests(&self) {
+        FakeGitea::clear_requests(self);
+    }
+
+    fn fail_next(&self, count: usize, status: u16) {
+        FakeGitea::fail_next(self, count, status);
+    }
+
+    fn rate_limit_next(&self, _count: usize, _retry_after_secs: u64) {
+        // Gitea has no API rate limiting.
+    }
+
+    fn advance_clock(&self, secs: i64) {
+        FakeGitea::advance_clock(self, secs);
     }
 }
