@@ -81,12 +81,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use axum::Router;
 use chrono::{DateTime, Duration, FixedOffset, SecondsFormat, TimeZone, Utc};
 use serde_json::{json, Value};
+
+use super::killable::{ConnHandle, KillableListener};
 
 /// Gitea's `[api] DEFAULT_PAGING_NUM` default.
 pub const DEFAULT_PAGE_SIZE: usize = 30;
@@ -207,7 +209,11 @@ impl FakeGitea {
                     let listener = tokio::net::TcpListener::from_std(listener)
                         .expect("fake gitea: tokio listener");
                     let app = Router::new().fallback(handle).with_state(app_state);
-                    let server = axum::serve(listener, app).into_future();
+                    let server = axum::serve(
+                        KillableListener::new(listener),
+                        app.into_make_service_with_connect_info::<ConnHandle>(),
+                    )
+                    .into_future();
                     tokio::select! {
                         _ = server => {}
                         _ = rx => {}
@@ -568,6 +574,8 @@ struct World {
     requests: Vec<SeenRequest>,
     fail_count: usize,
     fail_status: u16,
+    drop_next_write: bool,
+    delay_next_write: Option<std::time::Duration>,
 }
 
 impl World {
@@ -589,6 +597,8 @@ impl World {
             requests: Vec::new(),
             fail_count: 0,
             fail_status: 500,
+            drop_next_write: false,
+            delay_next_write: None,
         }
     }
 
@@ -1061,7 +1071,11 @@ impl Ctx<'_> {
     }
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(conn): ConnectInfo<ConnHandle>,
+    req: Request,
+) -> Response {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().map(str::to_string);
@@ -1076,80 +1090,99 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .unwrap_or_default();
     let query = Query::parse(raw_query.as_deref());
 
-    let mut w = shared.world();
-    w.requests.push(SeenRequest {
-        method: parts.method.to_string(),
-        path: path.clone(),
-        query: query.pairs.clone(),
-        authorization: authorization.clone(),
-        body: serde_json::from_slice(&body).ok(),
-    });
-    let swagger = format!("{}/api/swagger", shared.web_url);
-    if w.fail_count > 0 {
-        w.fail_count -= 1;
-        let status =
-            StatusCode::from_u16(w.fail_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
-            String::new()
-        } else {
-            status.canonical_reason().unwrap_or("error").to_string()
+    let (response, delay, drop_after) = {
+        let mut w = shared.world();
+        w.requests.push(SeenRequest {
+            method: parts.method.to_string(),
+            path: path.clone(),
+            query: query.pairs.clone(),
+            authorization: authorization.clone(),
+            body: serde_json::from_slice(&body).ok(),
+        });
+        let swagger = format!("{}/api/swagger", shared.web_url);
+        if w.fail_count > 0 {
+            w.fail_count -= 1;
+            let status =
+                StatusCode::from_u16(w.fail_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let message = if status == StatusCode::INTERNAL_SERVER_ERROR {
+                String::new()
+            } else {
+                status.canonical_reason().unwrap_or("error").to_string()
+            };
+            return error_response(status, &message, &swagger);
+        }
+
+        // Only `{subpath}/api/v1[/...]` is the API; the rest would be Gitea's web UI.
+        let api_prefix = format!("{}/api/v1", shared.subpath);
+        let rel_path = match path.strip_prefix(&shared.subpath) {
+            Some(rest) if path.starts_with(&api_prefix) => rest.to_string(),
+            _ => return web_not_found(),
         };
-        return error_response(status, &message, &swagger);
-    }
+        let below_api = &path[api_prefix.len()..];
+        if !(below_api.is_empty() || below_api.starts_with('/')) {
+            return web_not_found();
+        }
 
-    // Only `{subpath}/api/v1[/...]` is the API; the rest would be Gitea's web UI.
-    let api_prefix = format!("{}/api/v1", shared.subpath);
-    let rel_path = match path.strip_prefix(&shared.subpath) {
-        Some(rest) if path.starts_with(&api_prefix) => rest.to_string(),
-        _ => return web_not_found(),
-    };
-    let below_api = &path[api_prefix.len()..];
-    if !(below_api.is_empty() || below_api.starts_with('/')) {
-        return web_not_found();
-    }
-
-    // Authentication.
-    let doer = match authorization.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(h) => {
-            let (scheme, token) = h.split_once(' ').unwrap_or((h, ""));
-            let token = token.trim();
-            let known =
-                if scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer") {
+        // Authentication.
+        let doer = match authorization.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(h) => {
+                let (scheme, token) = h.split_once(' ').unwrap_or((h, ""));
+                let token = token.trim();
+                let known = if scheme.eq_ignore_ascii_case("token")
+                    || scheme.eq_ignore_ascii_case("bearer")
+                {
                     w.tokens.get(token).cloned()
                 } else {
                     None
                 };
-            match known {
-                Some(login) => Some(login),
-                None => {
-                    return error_response(
-                        StatusCode::UNAUTHORIZED,
-                        "invalid username, password or token",
-                        &swagger,
-                    )
+                match known {
+                    Some(login) => Some(login),
+                    None => {
+                        return error_response(
+                            StatusCode::UNAUTHORIZED,
+                            "invalid username, password or token",
+                            &swagger,
+                        )
+                    }
                 }
             }
-        }
-    };
+        };
 
-    let segments: Vec<String> = below_api
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(percent_decode)
-        .collect();
-    let ctx = Ctx {
-        shared: &shared,
-        method: parts.method.clone(),
-        rel_path,
-        query,
-        doer,
-        body,
+        let segments: Vec<String> = below_api
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(percent_decode)
+            .collect();
+        let ctx = Ctx {
+            shared: &shared,
+            method: parts.method.clone(),
+            rel_path,
+            query,
+            doer,
+            body,
+        };
+        let is_write = ctx.method != Method::GET && ctx.method != Method::HEAD;
+        let drop_after = is_write && std::mem::take(&mut w.drop_next_write);
+        let delay = if is_write {
+            w.delay_next_write.take()
+        } else {
+            None
+        };
+        let response = match route(&mut w, &ctx, &segments) {
+            Ok(reply) => reply_response(reply),
+            Err(e) => error_response(e.status, &e.message, &swagger),
+        };
+        drop(w);
+        (response, delay, drop_after)
     };
-    match route(&mut w, &ctx, &segments) {
-        Ok(reply) => reply_response(reply),
-        Err(e) => error_response(e.status, &e.message, &swagger),
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
     }
+    if drop_after {
+        conn.kill();
+    }
+    response
 }
 
 fn percent_decode(s: &str) -> String {
@@ -2228,9 +2261,21 @@ impl super::tracker::FakeTracker for FakeGitea {
         FakeGitea::add_user(self, login, token);
     }
 
+    /// A team repository: every user added so far is a collaborator (may write).
     fn add_repo(&self, path: &str, private: bool) {
         let (owner, name) = path.split_once('/').expect("owner/name");
         FakeGitea::add_repo(self, owner, name, private);
+        let logins: Vec<String> = self
+            .shared
+            .world()
+            .users
+            .iter()
+            .map(|u| u.login.clone())
+            .filter(|l| l != owner)
+            .collect();
+        for login in logins {
+            self.add_collaborator(path, &login);
+        }
     }
 
     fn add_label(&self, repo: &str, name: &str, color: &str) {
@@ -2320,5 +2365,13 @@ impl super::tracker::FakeTracker for FakeGitea {
 
     fn advance_clock(&self, secs: i64) {
         FakeGitea::advance_clock(self, secs);
+    }
+
+    fn drop_connection_after_next_write(&self) {
+        self.shared.world().drop_next_write = true;
+    }
+
+    fn delay_next_write(&self, delay: std::time::Duration) {
+        self.shared.world().delay_next_write = Some(delay);
     }
 }

@@ -6,7 +6,6 @@
 
 pub mod cli;
 pub mod fake_gitea;
-pub mod fake_github;
 pub mod fake_gitlab;
-pub mod github_openapi;
+pub mod killable;
 pub mod tracker;

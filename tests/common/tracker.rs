@@ -115,4 +115,10 @@ pub trait FakeTracker: Send + Sync {
     /// client to come back in `retry_after_secs`. Gitea has no rate limiting: no-op there.
     fn rate_limit_next(&self, count: usize, retry_after_secs: u64);
     fn advance_clock(&self, secs: i64);
+    /// The next write (POST, PUT, PATCH, DELETE) is carried out, then its connection is
+    /// closed without an answer, so the client cannot tell whether it landed.
+    fn drop_connection_after_next_write(&self);
+    /// The next write is carried out and answered only after `delay`: a client whose
+    /// timeout is shorter gives up although the change was made.
+    fn delay_next_write(&self, delay: std::time::Duration);
 }
