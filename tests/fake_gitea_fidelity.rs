@@ -1221,3 +1221,27 @@ fn fake_gitea_serves_plain_tests_and_shuts_down_on_drop() {
         "listener closed after drop"
     );
 }
+
+#[tokio::test]
+async fn fake_gitea_edit_with_an_unassignable_user_is_a_500_after_saving_the_title() {
+    use reqwest::Method;
+    let g = seeded();
+    let n = create(&g, "before");
+    let path = format!("/repos/alice/proj/issues/{n}");
+    // bob exists but is no collaborator; "ghost" does not exist at all.
+    for login in ["bob", "ghost"] {
+        let title = format!("renamed while assigning {login}");
+        let r = send_json(
+            &g,
+            Method::PATCH,
+            &path,
+            serde_json::json!({"title": title, "assignees": [login]}),
+            Some(ALICE),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+        let stored = g.issue("alice/proj", n).expect("stored");
+        assert_eq!(stored.title, title, "the title step ran before the failure");
+        assert!(stored.assignees.is_empty(), "nobody was assigned");
+    }
+}

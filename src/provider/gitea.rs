@@ -92,6 +92,35 @@ impl Gitea {
             .collect()
     }
 
+    /// Refuses logins that cannot be assigned in the repository. Gitea's issue edit
+    /// answers an unknown or unassignable login with a 500 after it has already saved
+    /// the title and body, so the check has to happen before the write.
+    async fn check_assignable(
+        &self,
+        full_path: &str,
+        logins: &[String],
+    ) -> Result<(), ProviderError> {
+        if logins.is_empty() {
+            return Ok(());
+        }
+        let assignable = self.list_assignable_users(full_path).await?;
+        let unknown: Vec<&str> = logins
+            .iter()
+            .filter(|l| !assignable.iter().any(|u| u.login.eq_ignore_ascii_case(l)))
+            .map(String::as_str)
+            .collect();
+        if unknown.is_empty() {
+            Ok(())
+        } else {
+            Err(ProviderError::Validation {
+                message: format!(
+                    "{} cannot be assigned in {full_path} (not a collaborator, or no such user)",
+                    unknown.join(", ")
+                ),
+            })
+        }
+    }
+
     /// The id of the milestone titled `title`.
     async fn milestone_id(&self, full_path: &str, title: &str) -> Result<i64, ProviderError> {
         self.list_milestones(full_path)
@@ -449,6 +478,7 @@ impl Provider for Gitea {
             patch.insert("state".into(), json!(state.as_str()));
         }
         if let Some(assignees) = &changes.assignees {
+            self.check_assignable(full_path, &assignees.added).await?;
             patch.insert("assignees".into(), json!(assignees.desired));
         }
         if let Some(milestone) = &changes.milestone {

@@ -58,6 +58,10 @@
 //! - A supplied invalid token answers 401 on every route (gitea issue #21671, fixed by commit
 //!   491cc06; older servers treated it as anonymous).
 //! - `PATCH /issues/{index}` answers 201, not 200 (`EditIssue` swagger block and code).
+//! - `PATCH` with an assignee that does not exist or may not be assigned answers 500:
+//!   `EditIssue` maps every `UpdateAssignees` error to `http.StatusInternalServerError`,
+//!   and the title/body changes made before that step stay saved. (`POST` answers 422
+//!   `Assignee does not exist` / `canBeAssigned` instead.)
 //!
 //! Assumed (not confirmed in sources within the search budget):
 //! - `Authorization: token X` and `Authorization: Bearer X` are both accepted, scheme
@@ -1736,7 +1740,18 @@ fn edit_issue_api(w: &mut World, ctx: &Ctx<'_>, ri: usize, number: u64) -> ApiRe
             if let Some(a) = one {
                 all.insert(0, a.to_string());
             }
-            issue.assignees = check_assignees(w, r, &all)?;
+            // `EditIssue` answers any `UpdateAssignees` failure (unknown user, no
+            // access) with a 500, after title and body were already saved.
+            match check_assignees(w, r, &all) {
+                Ok(logins) => issue.assignees = logins,
+                Err(_) => {
+                    if issue != before {
+                        issue.updated_at = w.tick();
+                        w.save_issue(ri, issue);
+                    }
+                    return Err(err(StatusCode::INTERNAL_SERVER_ERROR, ""));
+                }
+            }
         }
         if let Some(id) = v.get("milestone").and_then(Value::as_i64) {
             issue.milestone = milestone_title_by_id(r, id)?;
