@@ -47,6 +47,41 @@ pub enum Error {
     MissingToken { name: String, env_var: String },
     #[error("the token is empty: pipe the token into --token-stdin")]
     EmptyToken,
+    #[error("the title cannot be empty")]
+    EmptyTitle,
+    #[error("nothing to change: give at least one field to edit")]
+    NothingToEdit,
+    #[error(
+        "{reference} is {status} on the tracker, so local changes cannot be pushed; \
+         `issuesync discard {reference}` drops them (the local copy stays readable)"
+    )]
+    RemoteGone {
+        reference: String,
+        status: &'static str,
+    },
+    #[error("{reference} has no open conflict on {field}; see `issuesync conflicts`")]
+    NoConflict { reference: String, field: String },
+    #[error("{value:?} is not a value for {field}: {problem}")]
+    BadFieldValue {
+        field: String,
+        value: String,
+        problem: String,
+    },
+    #[error(transparent)]
+    UnknownField(#[from] crate::model::UnknownField),
+    #[error(transparent)]
+    UnknownPolicy(#[from] crate::model::UnknownPolicy),
+    #[error(
+        "another sync of {data_dir} is running (the desktop app or another issuesync); \
+         try again when it is done"
+    )]
+    SyncBusy { data_dir: String },
+    #[error("cannot use {path}: {source}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error(
         "{url} does not answer like a {provider} API ({source}); check the provider and that \
          the URL is the instance's web root"
@@ -77,6 +112,12 @@ impl Error {
             Self::UnknownIssue { .. } => "unknown_issue",
             Self::MissingToken { .. } | Self::EmptyToken => "missing_token",
             Self::NotATracker { .. } => "not_a_tracker",
+            Self::EmptyTitle | Self::NothingToEdit | Self::BadFieldValue { .. } => "invalid_input",
+            Self::UnknownField(_) | Self::UnknownPolicy(_) => "invalid_input",
+            Self::RemoteGone { .. } => "remote_gone",
+            Self::NoConflict { .. } => "no_conflict",
+            Self::SyncBusy { .. } => "sync_busy",
+            Self::DataDir { .. } => "store_open",
         }
     }
 }

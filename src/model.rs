@@ -17,6 +17,12 @@ use std::str::FromStr;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+mod fields;
+pub use fields::{
+    ConflictPolicy, Field, FieldConflict, FieldValue, IssueFields, UnknownField, UnknownPolicy,
+    WrongShape,
+};
+
 /// A UTC instant with millisecond precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(DateTime<Utc>);
@@ -217,15 +223,31 @@ pub enum SyncStatus {
     Pending,
     /// A field changed differently on both sides and waits for the person.
     Conflict,
+    /// The tracker refused a local change for good (its message is kept with the
+    /// change); the person fixes or discards it.
+    Failed,
 }
 
 impl SyncStatus {
+    pub const ALL: [SyncStatus; 4] = [Self::Synced, Self::Pending, Self::Conflict, Self::Failed];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Synced => "synced",
             Self::Pending => "pending",
             Self::Conflict => "conflict",
+            Self::Failed => "failed",
         }
+    }
+}
+
+impl FromStr for SyncStatus {
+    type Err = UnknownState;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| UnknownState(s.to_string()))
     }
 }
 
@@ -333,6 +355,8 @@ pub struct Connection {
     pub secret_key: String,
     /// Who the token belongs to, as the tracker said when the connection was added.
     pub login: Option<String>,
+    /// What sync does when a field changed differently here and on the tracker.
+    pub conflict_policy: ConflictPolicy,
     pub created_at: Timestamp,
 }
 
@@ -370,13 +394,15 @@ pub struct Repo {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Issue {
     pub id: i64,
-    /// `CONNECTION:OWNER/REPO#NUMBER`.
+    /// `CONNECTION:OWNER/REPO#NUMBER`; `CONNECTION:OWNER/REPO#local-ID` for an issue
+    /// created here and not pushed yet.
     #[serde(rename = "ref")]
     pub reference: String,
     pub connection: String,
     pub provider: ProviderKind,
     pub repo: String,
-    pub number: u64,
+    /// The tracker's number; `None` until a local create is pushed.
+    pub number: Option<u64>,
     pub title: String,
     pub body: String,
     pub state: IssueState,
@@ -388,16 +414,17 @@ pub struct Issue {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub closed_at: Option<Timestamp>,
-    pub remote_url: String,
+    /// The issue's page on the tracker; `None` until a local create is pushed.
+    pub remote_url: Option<String>,
     pub sync_status: SyncStatus,
     pub remote_status: RemoteStatus,
 }
 
-/// A mirrored comment.
+/// A mirrored comment, or one written here and not pushed yet (`remote_id` `None`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Comment {
     pub id: i64,
-    pub remote_id: i64,
+    pub remote_id: Option<i64>,
     pub author: Option<String>,
     pub body: String,
     pub created_at: Timestamp,
@@ -405,12 +432,67 @@ pub struct Comment {
     pub remote_url: Option<String>,
 }
 
-/// An issue with its comments, as `show` presents it.
+/// An issue with its comments, open conflicts and pending changes, as `show` presents it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct IssueDetail {
     #[serde(flatten)]
     pub issue: Issue,
     pub comments: Vec<Comment>,
+    /// Fields changed differently here and on the tracker.
+    pub conflicts: Vec<FieldConflict>,
+    /// Local changes waiting for the tracker, oldest first.
+    pub pending: Vec<PendingChange>,
+}
+
+/// What a pending local change asks of the tracker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    /// Create an issue made here.
+    Create,
+    /// Send the fields edited here.
+    Update,
+    /// Add a comment written here.
+    Comment,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Comment => "comment",
+        }
+    }
+}
+
+/// A local change waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PendingChange {
+    pub kind: ChangeKind,
+    /// The tracker refused it for good; `error_message` says why. It waits for the
+    /// person to edit, retry or discard.
+    pub failed: bool,
+    /// Transient failures so far.
+    pub attempts: u32,
+    /// When the next try is due after a transient failure.
+    pub next_attempt_at: Option<Timestamp>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// An open conflict, with enough of its issue to list it across trackers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConflictEntry {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub issue_id: i64,
+    pub provider: ProviderKind,
+    pub title: String,
+    #[serde(flatten)]
+    pub conflict: FieldConflict,
+    pub detected_at: Timestamp,
 }
 
 /// Sorts names and removes duplicates, the canonical form of a label or assignee set.
@@ -425,9 +507,48 @@ where
     names
 }
 
-/// `CONNECTION:OWNER/REPO#NUMBER`, the human reference of an issue.
-pub fn issue_reference(connection: &str, repo: &str, number: u64) -> String {
-    format!("{connection}:{repo}#{number}")
+/// `CONNECTION:OWNER/REPO#NUMBER`, the human reference of an issue; for a local create
+/// that has no number yet, `CONNECTION:OWNER/REPO#local-ID`.
+pub fn issue_reference(connection: &str, repo: &str, number: Option<u64>, local_id: i64) -> String {
+    match number {
+        Some(n) => format!("{connection}:{repo}#{n}"),
+        None => format!("{connection}:{repo}#local-{local_id}"),
+    }
+}
+
+/// The invisible marker a local create or comment carries to the tracker, so that after
+/// an ambiguous failure it can be found there instead of being sent twice.
+pub fn client_marker(client_id: &str) -> String {
+    format!("<!-- issuesync:{client_id} -->")
+}
+
+/// The client id of the first marker in `body`, if any.
+pub fn find_client_marker(body: &str) -> Option<&str> {
+    let start = body.find("<!-- issuesync:")? + "<!-- issuesync:".len();
+    let rest = &body[start..];
+    let end = rest.find(" -->")?;
+    let id = &rest[..end];
+    (!id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')).then_some(id)
+}
+
+/// `body` without IssueSync's markers, for showing it to a person.
+pub fn strip_client_marker(body: &str) -> String {
+    let mut out = body.to_string();
+    while let Some(id) = find_client_marker(&out) {
+        let marker = client_marker(id);
+        out = out.replacen(&marker, "", 1);
+    }
+    out.trim_end().to_string()
+}
+
+/// `body` with `marker` appended on its own paragraph (an HTML comment: trackers do not
+/// render it).
+pub fn with_marker(body: &str, marker: &str) -> String {
+    if body.is_empty() {
+        marker.to_string()
+    } else {
+        format!("{}\n\n{marker}", body.trim_end_matches('\n'))
+    }
 }
 
 #[cfg(test)]
@@ -480,6 +601,28 @@ mod tests {
     fn gitlab_opened_is_open() {
         assert_eq!("opened".parse::<IssueState>().unwrap(), IssueState::Open);
         assert!("merged".parse::<IssueState>().is_err());
+    }
+
+    #[test]
+    fn client_markers_round_trip_and_ignore_lookalikes() {
+        let id = "0b6f7c1e-5c1a-4f0e-9d3a-2a1b3c4d5e6f";
+        let body = with_marker("Steps to reproduce\n", &client_marker(id));
+        assert_eq!(
+            body,
+            format!("Steps to reproduce\n\n<!-- issuesync:{id} -->")
+        );
+        assert_eq!(find_client_marker(&body), Some(id));
+        assert_eq!(find_client_marker(&client_marker(id)), Some(id));
+        assert_eq!(find_client_marker("<!-- issuesync: -->"), None);
+        assert_eq!(find_client_marker("<!-- issuesync:a b --> x"), None);
+        assert_eq!(find_client_marker("no marker"), None);
+        assert_eq!(strip_client_marker(&body), "Steps to reproduce");
+    }
+
+    #[test]
+    fn local_creates_have_a_reference_before_their_number() {
+        assert_eq!(issue_reference("w", "o/r", Some(4), 9), "w:o/r#4");
+        assert_eq!(issue_reference("w", "o/r", None, 9), "w:o/r#local-9");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Parsing the references people type: `NAME:OWNER/REPO` for a repository,
-//! `NAME:OWNER/REPO#NUMBER` or a bare local id for an issue.
+//! `NAME:OWNER/REPO#NUMBER`, `NAME:OWNER/REPO#local-ID` (a local create not pushed yet)
+//! or a bare local id for an issue.
 //!
 //! Invariant: GitLab paths may nest (`NAME:group/sub/project#3`); the connection name
 //! ends at the first `:`, the number starts after the last `#`.
@@ -23,7 +24,15 @@ impl std::fmt::Display for RepoRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IssueRef {
     Local(i64),
-    Remote { repo: RepoRef, number: u64 },
+    Remote {
+        repo: RepoRef,
+        number: u64,
+    },
+    /// A local create, by its local id, in the repository it belongs to.
+    Draft {
+        repo: RepoRef,
+        id: i64,
+    },
 }
 
 /// Parses `NAME:OWNER/REPO`.
@@ -61,8 +70,12 @@ pub fn parse_issue_ref(input: &str) -> Result<IssueRef> {
         input: input.to_string(),
     };
     let (repo, number) = input.rsplit_once('#').ok_or_else(bad)?;
-    let number: u64 = number.parse().map_err(|_| bad())?;
     let repo = parse_repo_ref(repo).map_err(|_| bad())?;
+    if let Some(id) = number.strip_prefix("local-") {
+        let id: i64 = id.parse().map_err(|_| bad())?;
+        return Ok(IssueRef::Draft { repo, id });
+    }
+    let number: u64 = number.parse().map_err(|_| bad())?;
     Ok(IssueRef::Remote { repo, number })
 }
 
@@ -83,6 +96,21 @@ mod tests {
                 number: 42
             }
         );
+    }
+
+    #[test]
+    fn local_creates_are_referenced_by_local_id() {
+        assert_eq!(
+            parse_issue_ref("w:o/r#local-7").unwrap(),
+            IssueRef::Draft {
+                repo: RepoRef {
+                    connection: "w".into(),
+                    path: "o/r".into()
+                },
+                id: 7
+            }
+        );
+        assert!(parse_issue_ref("w:o/r#local-x").is_err());
     }
 
     #[test]

@@ -9,6 +9,10 @@
 //!   then the keychain; anonymous connections never touch the keychain.
 //! - The store lock is held only for short reads and writes, never across a request.
 
+mod editing;
+
+pub use editing::{Discarded, IssueEdit, NewIssue, Resolution};
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -16,18 +20,20 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Connection, Issue, IssueDetail, ProviderKind, RemoteRepo, Repo, RepoFilter, Timestamp,
+    ConflictPolicy, Connection, Issue, IssueDetail, ProviderKind, RemoteRepo, Repo, RepoFilter,
+    Timestamp,
 };
 use crate::provider::{
     self, CachedEtag, ConditionalCache, Endpoint, Provider, ProviderError, RetryPolicy,
 };
-use crate::reference::{parse_issue_ref, parse_repo_ref, IssueRef};
+use crate::reference::parse_repo_ref;
 use crate::remote_url::{api_url, normalize_web_url};
 use crate::secrets::{token_env_var, token_from_env, Secret, SecretStore};
 use crate::store::issues::IssueQuery;
 use crate::store::sync_log::{LogEntry, LogRecord, LogResult};
 use crate::store::{
-    comments, connections, http_cache, issues, labels, repos, sync_log, Store, DATABASE_FILE,
+    comments, conflicts, connections, http_cache, issues, labels, outbox, repos, sync_log, Store,
+    DATABASE_FILE,
 };
 use crate::sync::{self, RepoReport, SyncEvent, SyncOptions};
 
@@ -172,6 +178,7 @@ impl Workspace {
                 has_token: request.token.is_some(),
                 secret_key: &secret_key,
                 login: login.as_deref(),
+                conflict_policy: ConflictPolicy::Ask,
             },
         );
         let connection = match inserted {
@@ -401,6 +408,8 @@ impl Workspace {
             Some(name) => vec![self.connection(name)?],
             None => self.connections()?,
         };
+        // One sync at a time per data dir: two could both send the same create.
+        let _lock = self.sync_lock()?;
         let mut summary = SyncSummary::default();
         for connection in targets {
             let repos_to_sync = repos::list(self.store().conn(), Some(connection.id))?;
@@ -436,12 +445,36 @@ impl Workspace {
                 &connection,
                 &repos_to_sync,
                 options,
+                &self.retry,
                 progress,
             )
             .await?;
             summary.repos.extend(reports);
         }
         Ok(summary)
+    }
+
+    /// Takes the data dir's sync lock (released when the file is dropped, also when the
+    /// process dies).
+    fn sync_lock(&self) -> Result<std::fs::File> {
+        let path = self.data_dir.join("sync.lock");
+        let data_dir_error = |source| Error::DataDir {
+            path: path.display().to_string(),
+            source,
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(data_dir_error)?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::SyncBusy {
+                data_dir: self.data_dir.display().to_string(),
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(data_dir_error(e)),
+        }
     }
 
     // ----- reading -----------------------------------------------------------------
@@ -454,32 +487,63 @@ impl Workspace {
         Ok(issues::list(self.store().conn(), query)?)
     }
 
-    /// One issue with its comments, by `NAME:OWNER/REPO#NUMBER` or local id.
+    /// How many mirrored issues match `query` (ignoring its limit and offset).
+    ///
+    /// # Errors
+    /// [`Error::Store`] on a read failure.
+    pub fn count_issues(&self, query: &IssueQuery) -> Result<u64> {
+        Ok(issues::count(self.store().conn(), query)?)
+    }
+
+    /// One issue with its comments, open conflicts and pending changes, by
+    /// `NAME:OWNER/REPO#NUMBER`, `NAME:OWNER/REPO#local-ID` or local id.
     ///
     /// # Errors
     /// A malformed reference or an issue that is not mirrored.
     pub fn issue(&self, reference: &str) -> Result<IssueDetail> {
-        let parsed = parse_issue_ref(reference)?;
+        let id = self.issue_id(reference)?;
         let store = self.store();
-        let issue = match &parsed {
-            IssueRef::Local(id) => issues::by_id(store.conn(), *id)?,
-            IssueRef::Remote { repo, number } => {
-                issues::by_reference(store.conn(), &repo.connection, &repo.path, *number)?
-            }
-        }
-        .ok_or_else(|| Error::UnknownIssue {
+        let issue = issues::by_id(store.conn(), id)?.ok_or_else(|| Error::UnknownIssue {
             reference: reference.trim().to_string(),
         })?;
-        let comments = comments::for_issue(store.conn(), issue.id)?;
-        Ok(IssueDetail { issue, comments })
+        Ok(IssueDetail {
+            comments: comments::for_issue(store.conn(), id)?,
+            conflicts: conflicts::for_issue(store.conn(), id)?
+                .into_iter()
+                .map(|c| c.conflict)
+                .collect(),
+            pending: outbox::for_issue(store.conn(), id)?
+                .iter()
+                .map(outbox::OutboxEntry::to_pending_change)
+                .collect(),
+            issue,
+        })
     }
 
-    /// The newest `limit` sync-log rows.
+    /// The newest `limit` sync-log rows, of one issue when `reference` is given.
     ///
     /// # Errors
-    /// [`Error::Store`] on a read failure.
-    pub fn sync_log(&self, limit: u32) -> Result<Vec<LogRecord>> {
-        Ok(sync_log::recent(self.store().conn(), limit)?)
+    /// [`Error::Store`] on a read failure; an unknown issue.
+    pub fn sync_log(&self, limit: u32, reference: Option<&str>) -> Result<Vec<LogRecord>> {
+        let issue_id = reference.map(|r| self.issue_id(r)).transpose()?;
+        Ok(sync_log::recent(self.store().conn(), limit, issue_id)?)
+    }
+
+    /// Sets what sync does when a field changed differently on both sides.
+    ///
+    /// # Errors
+    /// An unknown connection or a store failure.
+    pub fn set_conflict_policy(&self, name: &str, policy: ConflictPolicy) -> Result<Connection> {
+        let connection = self.connection(name)?;
+        connections::set_conflict_policy(self.store().conn(), connection.id, policy)?;
+        self.log(
+            Some(connection.id),
+            None,
+            "connection_edit",
+            LogResult::Ok,
+            &format!("{name}: conflict policy {policy}"),
+        )?;
+        self.connection(name)
     }
 
     fn log(

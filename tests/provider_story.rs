@@ -148,8 +148,11 @@ async fn import_story(t: &dyn FakeTracker) {
     let fourth = ws.issue(&format!("t:{repo}#{}", numbers[3])).unwrap().issue;
     assert_eq!(fourth.assignees, vec!["bob".to_string()], "{kind}");
     assert!(
-        fourth.remote_url.starts_with(&t.web_url()),
-        "{kind}: {} links to the tracker",
+        fourth
+            .remote_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with(&t.web_url())),
+        "{kind}: {:?} links to the tracker",
         fourth.remote_url
     );
     let commented = ws.issue(&format!("t:{repo}#{}", numbers[5])).unwrap();

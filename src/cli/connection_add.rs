@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use issuesync::model::ProviderKind;
+use issuesync::model::{ConflictPolicy, ProviderKind};
 use issuesync::secrets::Secret;
 use issuesync::workspace::NewConnectionRequest;
 use issuesync::Workspace;
@@ -25,6 +25,11 @@ pub struct ConnectionAdd {
     /// (public repositories, read only)
     #[arg(long)]
     token_stdin: bool,
+    /// When a field changed differently here and on the tracker: ask (keep both for
+    /// `issuesync resolve`), remote-wins or local-wins
+    #[arg(long, value_name = "POLICY", default_value = "ask",
+          value_parser = ["ask", "remote-wins", "local-wins"])]
+    conflict_policy: String,
     /// Print the new connection as JSON
     #[arg(long)]
     json: bool,
@@ -33,6 +38,7 @@ pub struct ConnectionAdd {
 impl ConnectionAdd {
     pub async fn run(self, workspace: &Workspace) -> anyhow::Result<ExitCode> {
         let provider: ProviderKind = self.provider.parse()?;
+        let policy: ConflictPolicy = self.conflict_policy.parse()?;
         let token = if self.token_stdin {
             let mut text = String::new();
             std::io::stdin()
@@ -50,6 +56,10 @@ impl ConnectionAdd {
                 token,
             })
             .await?;
+        let mut added = added;
+        if policy != ConflictPolicy::Ask {
+            added.connection = workspace.set_conflict_policy(&added.connection.name, policy)?;
+        }
         if self.json {
             super::output::json(&added)?;
             return Ok(ExitCode::SUCCESS);

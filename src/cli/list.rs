@@ -35,6 +35,12 @@ pub struct List {
     /// Only issues assigned to this login
     #[arg(long, value_name = "U")]
     assignee: Option<String>,
+    /// Only issues assigned to the connection's own user
+    #[arg(long)]
+    mine: bool,
+    /// Only issues with this sync status
+    #[arg(long, value_name = "STATUS", value_parser = ["synced", "pending", "conflict", "failed"])]
+    status: Option<String>,
     /// At most this many issues
     #[arg(long, value_name = "N")]
     limit: Option<u32>,
@@ -57,7 +63,10 @@ impl List {
             search: self.search,
             label: self.label,
             assignee: self.assignee,
+            assigned_to_me: self.mine,
+            sync_status: self.status.as_deref().map(str::parse).transpose()?,
             limit: self.limit,
+            ..IssueQuery::default()
         };
         let issues = workspace.issues(&query)?;
         if self.json {

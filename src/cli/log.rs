@@ -1,4 +1,4 @@
-//! `issuesync log`: the sync log, newest first.
+//! `issuesync log`: the sync log, newest first; of one issue with `REF`.
 
 use std::process::ExitCode;
 
@@ -7,6 +7,9 @@ use issuesync::Workspace;
 
 #[derive(Debug, Args)]
 pub struct Log {
+    /// Only the entries of this issue (NAME:OWNER/REPO#NUMBER or local id)
+    #[arg(value_name = "REF")]
+    reference: Option<String>,
     /// At most this many entries
     #[arg(long, default_value_t = 50)]
     limit: u32,
@@ -17,7 +20,7 @@ pub struct Log {
 
 impl Log {
     pub fn run(self, workspace: &Workspace) -> anyhow::Result<ExitCode> {
-        let records = workspace.sync_log(self.limit)?;
+        let records = workspace.sync_log(self.limit, self.reference.as_deref())?;
         if self.json {
             super::output::json(&records)?;
             return Ok(ExitCode::SUCCESS);

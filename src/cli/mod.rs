@@ -4,15 +4,22 @@
 //! Invariants: commands never touch the store or the network except through the
 //! workspace; `--json` output is the stable contract for scripts, human output may change.
 
+mod comment;
+mod conflicts;
 mod connection_add;
+mod connection_edit;
 mod connection_list;
 mod connection_remove;
+mod create;
+mod discard;
+mod edit;
 mod list;
 mod log;
 mod output;
 mod repo_add;
 mod repo_list;
 mod repo_remove;
+mod resolve;
 mod show;
 mod sync;
 
@@ -50,7 +57,19 @@ enum Command {
     List(list::List),
     /// Show one issue with its comments
     Show(show::Show),
-    /// Show the sync log
+    /// Edit an issue locally (pushed with the next sync)
+    Edit(edit::Edit),
+    /// Create an issue locally (it gets its number when pushed)
+    Create(create::Create),
+    /// Comment on an issue locally (pushed with the next sync)
+    Comment(comment::Comment),
+    /// List fields changed differently here and on the tracker
+    Conflicts(conflicts::Conflicts),
+    /// Settle a conflicting field (pushed with the next sync)
+    Resolve(resolve::Resolve),
+    /// Drop the local changes of an issue
+    Discard(discard::Discard),
+    /// Show the sync log (of one issue with REF)
     Log(log::Log),
 }
 
@@ -60,6 +79,8 @@ enum ConnectionCommand {
     Add(connection_add::ConnectionAdd),
     /// List connections
     List(connection_list::ConnectionList),
+    /// Change a connection's conflict policy
+    Edit(connection_edit::ConnectionEdit),
     /// Remove a connection, its mirrored issues and its keychain entry
     Remove(connection_remove::ConnectionRemove),
 }
@@ -86,6 +107,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Connection(ConnectionCommand::Add(cmd)) => cmd.run(&workspace).await,
         Command::Connection(ConnectionCommand::List(cmd)) => cmd.run(&workspace),
+        Command::Connection(ConnectionCommand::Edit(cmd)) => cmd.run(&workspace),
         Command::Connection(ConnectionCommand::Remove(cmd)) => cmd.run(&workspace),
         Command::Repo(RepoCommand::Add(cmd)) => cmd.run(&workspace).await,
         Command::Repo(RepoCommand::List(cmd)) => cmd.run(&workspace).await,
@@ -93,6 +115,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(cmd) => cmd.run(&workspace).await,
         Command::List(cmd) => cmd.run(&workspace),
         Command::Show(cmd) => cmd.run(&workspace),
+        Command::Edit(cmd) => cmd.run(&workspace),
+        Command::Create(cmd) => cmd.run(&workspace),
+        Command::Comment(cmd) => cmd.run(&workspace),
+        Command::Conflicts(cmd) => cmd.run(&workspace),
+        Command::Resolve(cmd) => cmd.run(&workspace),
+        Command::Discard(cmd) => cmd.run(&workspace),
         Command::Log(cmd) => cmd.run(&workspace),
     }
 }

@@ -1,13 +1,15 @@
-//! `issuesync show`: one issue with its comments and its link to the tracker.
+//! `issuesync show`: one issue with its comments, its link to the tracker, and what
+//! waits locally (pending changes, conflicts).
 
 use std::process::ExitCode;
 
 use clap::Args;
+use issuesync::model::strip_client_marker;
 use issuesync::Workspace;
 
 #[derive(Debug, Args)]
 pub struct Show {
-    /// NAME:OWNER/REPO#NUMBER, or the local id from list --json
+    /// NAME:OWNER/REPO#NUMBER, NAME:OWNER/REPO#local-ID, or the local id from list --json
     #[arg(value_name = "REF")]
     reference: String,
     /// Print JSON
@@ -46,14 +48,36 @@ impl Show {
                 i.remote_status.as_str()
             );
         }
-        println!("{}", i.remote_url);
+        match &i.remote_url {
+            Some(url) => println!("{url}"),
+            None => println!("not on the tracker yet: the next sync creates it"),
+        }
+        for change in &detail.pending {
+            let what = match (change.failed, &change.error_message) {
+                (true, Some(m)) => format!("failed: {m}"),
+                (false, Some(m)) => format!("waiting to retry ({m})"),
+                _ => "waiting for the next sync".to_string(),
+            };
+            println!("local {}: {what}", change.kind.as_str());
+        }
+        for c in &detail.conflicts {
+            println!(
+                "conflict on {}: local {:?}, tracker {:?} (issuesync resolve {} --field {} --take local|remote)",
+                c.field,
+                super::output::truncate(&c.local.display(), 40),
+                super::output::truncate(&c.remote.display(), 40),
+                i.reference,
+                c.field
+            );
+        }
         println!();
+        let body = strip_client_marker(&i.body);
         println!(
             "{}",
-            if i.body.is_empty() {
+            if body.is_empty() {
                 "(no description)"
             } else {
-                &i.body
+                &body
             }
         );
         for c in &detail.comments {
@@ -63,7 +87,10 @@ impl Show {
                 c.author.as_deref().unwrap_or("unknown"),
                 c.created_at.as_datetime().format("%Y-%m-%d %H:%M UTC")
             );
-            println!("{}", c.body);
+            if c.remote_id.is_none() {
+                println!("(not pushed yet)");
+            }
+            println!("{}", strip_client_marker(&c.body));
         }
         Ok(ExitCode::SUCCESS)
     }

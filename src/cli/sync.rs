@@ -14,6 +14,9 @@ pub struct Sync {
     /// List every issue and check the missing ones for deletion, even if not due
     #[arg(long)]
     full: bool,
+    /// Also try again the local changes the tracker refused before
+    #[arg(long)]
+    retry_failed: bool,
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
@@ -38,9 +41,32 @@ fn show_progress(event: SyncEvent, live: bool) {
             if live {
                 eprint!("\r\x1b[K");
             }
+            let p = &report.push;
+            if p.created + p.updated + p.comments + p.failed + p.deferred > 0 {
+                eprintln!(
+                    "{}: pushed {} new, {} edited, {} comments{}{}",
+                    report.repo,
+                    p.created,
+                    p.updated,
+                    p.comments,
+                    if p.failed > 0 {
+                        format!(
+                            ", {} refused (see issuesync list --status failed)",
+                            p.failed
+                        )
+                    } else {
+                        String::new()
+                    },
+                    if p.deferred > 0 {
+                        format!(", {} to retry later", p.deferred)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
             match &report.error {
                 None => eprintln!(
-                    "{}: {} fetched, {} new, {} updated, {} comments{}",
+                    "{}: {} fetched, {} new, {} updated, {} comments{}{}",
                     report.repo,
                     report.fetched,
                     report.created,
@@ -48,6 +74,14 @@ fn show_progress(event: SyncEvent, live: bool) {
                     report.comments,
                     if report.gone > 0 {
                         format!(", {} gone from the tracker", report.gone)
+                    } else {
+                        String::new()
+                    },
+                    if report.conflicts + p.conflicts > 0 {
+                        format!(
+                            ", {} new conflicts (see issuesync conflicts)",
+                            report.conflicts + p.conflicts
+                        )
                     } else {
                         String::new()
                     }
@@ -63,6 +97,7 @@ impl Sync {
         let live = std::io::stderr().is_terminal();
         let options = SyncOptions {
             force_full: self.full,
+            retry_failed: self.retry_failed,
             ..SyncOptions::default()
         };
         let summary = workspace

@@ -42,6 +42,11 @@ pub struct RetryPolicy {
     pub max_retry_after: Duration,
     /// Timeout of one request, including reading the body.
     pub request_timeout: Duration,
+    /// How long a local change that failed transiently waits before the next sync
+    /// tries it again; doubles with each failure, with jitter.
+    pub defer_base: Duration,
+    /// Upper bound of that wait.
+    pub defer_max: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -52,6 +57,8 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(60),
             request_timeout: Duration::from_secs(60),
+            defer_base: Duration::from_secs(30),
+            defer_max: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -60,13 +67,22 @@ impl RetryPolicy {
     /// The delay before retry number `attempt` (0-based): exponential, capped, with
     /// jitter in its upper half so that many clients do not retry in step.
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .base_delay
-            .saturating_mul(2u32.saturating_pow(attempt))
-            .min(self.max_delay);
-        let half = exp / 2;
-        half + half.mul_f64(fastrand::f64())
+        jittered(self.base_delay, self.max_delay, attempt)
     }
+
+    /// How long a local change waits after `attempt` (0-based) transient failures.
+    pub fn defer_delay(&self, attempt: u32) -> Duration {
+        jittered(self.defer_base, self.defer_max, attempt)
+    }
+}
+
+/// `base · 2^attempt`, capped at `max`, with jitter in its upper half.
+fn jittered(base: Duration, max: Duration, attempt: u32) -> Duration {
+    let exp = base
+        .saturating_mul(2u32.saturating_pow(attempt.min(31)))
+        .min(max);
+    let half = exp / 2;
+    half + half.mul_f64(fastrand::f64())
 }
 
 /// Pacing a tracker asks for.

@@ -1,15 +1,27 @@
 //! The `comments` table, and the `users` table that comments and issues mention.
 //!
-//! Invariant: a comment is identified by (issue, remote id); storing it again updates it,
-//! and the issue's search row is refreshed in the same transaction.
+//! Invariants: a pulled comment is identified by (issue, remote id); storing it again
+//! updates it. A comment written here has no remote id until pushed, and a pulled
+//! comment carrying its marker is that comment (adopted, never stored twice). The
+//! issue's search row is refreshed in the same transaction.
 
 use rusqlite::Connection as Db;
 
-use super::{search, timestamp, Result};
-use crate::model::{Comment, RemoteComment, User};
+use super::{optional, search, timestamp, Result};
+use crate::model::{find_client_marker, Comment, RemoteComment, Timestamp, User};
 
-/// Stores (inserts or updates) a pulled comment of issue `issue_id`. Returns whether
-/// anything changed (a comment delivered again unchanged is not rewritten).
+/// What [`upsert_remote`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentUpsert {
+    /// Delivered again, unchanged.
+    Unchanged,
+    /// New or changed.
+    Stored,
+    /// It is the local comment with this id, whose push had an unclear outcome.
+    Adopted(i64),
+}
+
+/// Stores (inserts or updates) a pulled comment of issue `issue_id`.
 ///
 /// # Errors
 /// [`super::StoreError`] on a write failure.
@@ -18,9 +30,20 @@ pub fn upsert_remote(
     connection_id: i64,
     issue_id: i64,
     comment: &RemoteComment,
-) -> Result<bool> {
+) -> Result<CommentUpsert> {
     if let Some(author) = &comment.author {
         remember_user(db, connection_id, author)?;
+    }
+    if let Some(client_id) = find_client_marker(&comment.body) {
+        let local: Option<i64> = optional(db.query_row(
+            "SELECT id FROM comments WHERE issue_id = ?1 AND client_id = ?2 AND remote_id IS NULL",
+            (issue_id, client_id),
+            |r| r.get(0),
+        ))?;
+        if let Some(local_id) = local {
+            mark_pushed(db, local_id, comment)?;
+            return Ok(CommentUpsert::Adopted(local_id));
+        }
     }
     db.execute(
         "INSERT INTO comments (issue_id, remote_id, author, body, created_at, updated_at, remote_url)
@@ -40,11 +63,84 @@ pub fn upsert_remote(
             &comment.remote_url,
         ),
     )?;
-    let changed = db.changes() > 0;
-    if changed {
-        search::refresh(db, issue_id)?;
+    if db.changes() == 0 {
+        return Ok(CommentUpsert::Unchanged);
     }
-    Ok(changed)
+    search::refresh(db, issue_id)?;
+    Ok(CommentUpsert::Stored)
+}
+
+/// Stores a comment written here; it waits in the outbox until pushed.
+///
+/// # Errors
+/// [`super::StoreError`] on a write failure.
+pub fn insert_local(
+    db: &Db,
+    issue_id: i64,
+    author: Option<&str>,
+    body: &str,
+    client_id: &str,
+    now: Timestamp,
+) -> Result<i64> {
+    db.execute(
+        "INSERT INTO comments (issue_id, author, body, created_at, updated_at, client_id)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+        (issue_id, author, body, now.to_string(), client_id),
+    )?;
+    let id = db.last_insert_rowid();
+    search::refresh(db, issue_id)?;
+    Ok(id)
+}
+
+/// Records what the tracker made of a pushed local comment.
+///
+/// # Errors
+/// [`super::StoreError`] on a write failure.
+pub fn mark_pushed(db: &Db, comment_id: i64, comment: &RemoteComment) -> Result<()> {
+    db.execute(
+        "UPDATE comments SET remote_id = ?2, author = coalesce(?3, author), body = ?4,
+             created_at = ?5, updated_at = ?6, remote_url = ?7
+         WHERE id = ?1",
+        (
+            comment_id,
+            comment.remote_id,
+            comment.author.as_ref().map(|a| a.login.as_str()),
+            &comment.body,
+            comment.created_at.to_string(),
+            comment.updated_at.to_string(),
+            &comment.remote_url,
+        ),
+    )?;
+    let issue_id: i64 = db.query_row(
+        "SELECT issue_id FROM comments WHERE id = ?1",
+        [comment_id],
+        |r| r.get(0),
+    )?;
+    search::refresh(db, issue_id)
+}
+
+/// Deletes the comments of an issue that were never pushed (discarded local changes).
+///
+/// # Errors
+/// [`super::StoreError`] on a write failure.
+pub fn delete_unpushed(db: &Db, issue_id: i64) -> Result<()> {
+    db.execute(
+        "DELETE FROM comments WHERE issue_id = ?1 AND remote_id IS NULL",
+        [issue_id],
+    )?;
+    search::refresh(db, issue_id)
+}
+
+/// The body of one comment.
+///
+/// # Errors
+/// [`super::StoreError`] on a read failure or an unknown comment.
+pub fn body(db: &Db, comment_id: i64) -> Result<String> {
+    Ok(db.query_row(
+        "SELECT body FROM comments WHERE id = ?1",
+        [comment_id],
+        |r| r.get(0),
+    )?)
 }
 
 /// The comments of an issue, oldest first.
@@ -59,7 +155,7 @@ pub fn for_issue(db: &Db, issue_id: i64) -> Result<Vec<Comment>> {
     let rows = stmt.query_map([issue_id], |r| {
         Ok((
             r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
+            r.get::<_, Option<i64>>(1)?,
             r.get::<_, Option<String>>(2)?,
             r.get::<_, String>(3)?,
             r.get::<_, String>(4)?,

@@ -6,7 +6,7 @@
 use rusqlite::{Connection as Db, Row};
 
 use super::{optional, timestamp, Result, StoreError};
-use crate::model::{Connection, ProviderKind, Timestamp};
+use crate::model::{ConflictPolicy, Connection, ProviderKind, Timestamp};
 
 /// What [`insert`] needs; `secret_key` names the keychain entry.
 pub struct NewConnection<'a> {
@@ -17,16 +17,18 @@ pub struct NewConnection<'a> {
     pub has_token: bool,
     pub secret_key: &'a str,
     pub login: Option<&'a str>,
+    pub conflict_policy: ConflictPolicy,
 }
 
-const COLUMNS: &str =
-    "id, name, provider, web_url, api_url, has_token, secret_key, login, created_at";
+const COLUMNS: &str = "id, name, provider, web_url, api_url, has_token, secret_key, login, \
+                       created_at, conflict_policy";
 
 /// A row as read, before its text columns are parsed.
 struct RawConnection {
     connection: Connection,
     provider: String,
     created_at: String,
+    conflict_policy: String,
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<RawConnection> {
@@ -40,10 +42,12 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<RawConnection> {
             has_token: row.get(5)?,
             secret_key: row.get(6)?,
             login: row.get(7)?,
+            conflict_policy: ConflictPolicy::Ask,
             created_at: Timestamp::now(),
         },
         provider: row.get(2)?,
         created_at: row.get(8)?,
+        conflict_policy: row.get(9)?,
     })
 }
 
@@ -54,6 +58,10 @@ fn finish(raw: RawConnection) -> Result<Connection> {
         .parse()
         .map_err(|e| StoreError::corrupt("connection provider", e))?;
     connection.created_at = timestamp(raw.created_at)?;
+    connection.conflict_policy = raw
+        .conflict_policy
+        .parse()
+        .map_err(|e| StoreError::corrupt("connection conflict policy", e))?;
     Ok(connection)
 }
 
@@ -63,8 +71,9 @@ fn finish(raw: RawConnection) -> Result<Connection> {
 /// [`StoreError::Sqlite`], including a unique violation when the name is taken.
 pub fn insert(db: &Db, new: &NewConnection<'_>) -> Result<Connection> {
     db.execute(
-        "INSERT INTO connections (name, provider, web_url, api_url, has_token, secret_key, login, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO connections (name, provider, web_url, api_url, has_token, secret_key, login,
+             created_at, conflict_policy)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         (
             new.name,
             new.provider.as_str(),
@@ -74,6 +83,7 @@ pub fn insert(db: &Db, new: &NewConnection<'_>) -> Result<Connection> {
             new.secret_key,
             new.login,
             Timestamp::now().to_string(),
+            new.conflict_policy.as_str(),
         ),
     )?;
     by_name(db, new.name)?.ok_or_else(|| StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
@@ -125,6 +135,18 @@ pub fn delete(db: &Db, id: i64) -> Result<bool> {
     Ok(db.execute("DELETE FROM connections WHERE id = ?1", [id])? > 0)
 }
 
+/// Sets what sync does with conflicts on a connection.
+///
+/// # Errors
+/// [`StoreError`] on a write failure.
+pub fn set_conflict_policy(db: &Db, id: i64, policy: ConflictPolicy) -> Result<()> {
+    db.execute(
+        "UPDATE connections SET conflict_policy = ?2 WHERE id = ?1",
+        (id, policy.as_str()),
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +161,7 @@ mod tests {
             has_token: true,
             secret_key: key,
             login: Some("alice"),
+            conflict_policy: ConflictPolicy::Ask,
         }
     }
 
@@ -156,6 +179,14 @@ mod tests {
             "a second connection with the same name must be refused"
         );
         assert_eq!(list(store.conn()).unwrap().len(), 1);
+        set_conflict_policy(store.conn(), created.id, ConflictPolicy::RemoteWins).unwrap();
+        assert_eq!(
+            by_name(store.conn(), "work")
+                .unwrap()
+                .unwrap()
+                .conflict_policy,
+            ConflictPolicy::RemoteWins
+        );
         assert!(delete(store.conn(), created.id).unwrap());
         assert!(by_name(store.conn(), "work").unwrap().is_none());
     }

@@ -1,106 +1,93 @@
 //! The `issues` table with its label and assignee sets and its base snapshots.
 //!
 //! Invariants:
-//! - A pulled remote issue always replaces the base snapshot (`issue_bases`), the last
-//!   remote version seen. It replaces the working copy only while the issue has no local
-//!   changes (`sync_status = 'synced'`): a pull never overwrites a local edit.
+//! - `issues` holds the working copy: the tracker's version plus the person's pending
+//!   edits. `issue_bases` holds the last version the tracker sent (the merge base).
+//!   Which of the two a change goes to is the sync engine's decision (`sync::observe`);
+//!   this module only stores.
+//! - An issue created here has no number, remote id or URL until its create is pushed.
+//! - The sync status is derived (conflicts, then failed or pending outbox rows), never
+//!   stored, so it cannot disagree with them.
 //! - Issues are never deleted because the tracker lost them; they are marked
 //!   `remote_status = 'deleted' | 'moved'` and stay readable.
 //! - The FTS index row of an issue is refreshed in the same transaction as the issue.
 
 use rusqlite::{params_from_iter, types::Value, Connection as Db, Row};
+use serde::{Deserialize, Serialize};
 
 use super::{opt_timestamp, optional, search, timestamp, Result, StoreError};
 use crate::model::{
-    issue_reference, normalize_set, Issue, IssueState, RemoteIssue, RemoteStatus, Repo, SyncStatus,
-    Timestamp,
+    issue_reference, normalize_set, Issue, IssueFields, IssueState, ProviderKind, RemoteIssue,
+    RemoteStatus, Repo, SyncStatus, Timestamp,
 };
 
-/// What [`upsert_remote`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UpsertOutcome {
-    Created,
-    Updated,
-    /// The tracker's version equals the stored base.
-    Unchanged,
-    /// The base moved but the working copy has local changes and was kept.
-    KeptLocal,
-}
-
-/// Stores one pulled issue of `repo`: the base snapshot always, the working copy unless it
-/// has local changes; also the people and milestone it mentions, and its search row.
+/// Inserts a newly pulled issue: working copy and base are both the tracker's version.
 ///
 /// # Errors
 /// [`StoreError`] on a write failure.
-pub fn upsert_remote(
+pub fn insert_remote(
     db: &Db,
     repo: &Repo,
     issue: &RemoteIssue,
     remote_url: &str,
     now: Timestamp,
-) -> Result<(i64, UpsertOutcome)> {
+) -> Result<i64> {
+    db.execute(
+        "INSERT INTO issues (repo_id, remote_id, number, title, body, state, created_at,
+             updated_at, remote_url)
+         VALUES (?1, ?2, ?3, '', '', 'open', ?4, ?4, ?5)",
+        (
+            repo.id,
+            issue.remote_id,
+            issue.number as i64,
+            issue.created_at.to_string(),
+            remote_url,
+        ),
+    )?;
+    let id = db.last_insert_rowid();
+    write_fields(
+        db,
+        repo.id,
+        id,
+        &IssueFields::of_remote(issue),
+        issue.updated_at,
+    )?;
+    store_remote(db, repo, id, issue, remote_url, now)?;
+    Ok(id)
+}
+
+/// Records what the tracker has for an issue: the base snapshot and the facts only the
+/// tracker decides (number, author, times, URL, whether it still exists). The editable
+/// fields of the working copy are not touched; see [`write_fields`].
+///
+/// # Errors
+/// [`StoreError`] on a write failure.
+pub fn store_remote(
+    db: &Db,
+    repo: &Repo,
+    issue_id: i64,
+    issue: &RemoteIssue,
+    remote_url: &str,
+    now: Timestamp,
+) -> Result<()> {
+    remember_people_and_milestone(db, repo, issue)?;
     let snapshot =
         serde_json::to_string(issue).map_err(|e| StoreError::corrupt("issue snapshot", e))?;
-    remember_people_and_milestone(db, repo, issue)?;
-
-    let existing: Option<(i64, String, Option<String>)> = optional(db.query_row(
-        "SELECT i.id, i.sync_status, b.snapshot FROM issues i
-         LEFT JOIN issue_bases b ON b.issue_id = i.id
-         WHERE i.repo_id = ?1 AND (i.remote_id = ?2 OR i.number = ?3)
-         ORDER BY i.remote_id = ?2 DESC LIMIT 1",
-        (repo.id, issue.remote_id, issue.number as i64),
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    ))?;
-
-    let (issue_id, outcome) = match existing {
-        None => {
-            db.execute(
-                "INSERT INTO issues (repo_id, remote_id, number, title, body, state, state_reason,
-                     milestone, milestone_remote_id, author, created_at, updated_at, closed_at,
-                     remote_url, remote_status, sync_status)
-                 VALUES (?1, ?2, ?3, '', '', 'open', NULL, NULL, NULL, NULL, ?4, ?4, NULL, ?5,
-                     ?6, 'synced')",
-                (
-                    repo.id,
-                    issue.remote_id,
-                    issue.number as i64,
-                    issue.created_at.to_string(),
-                    remote_url,
-                    remote_status(issue).as_str(),
-                ),
-            )?;
-            let id = db.last_insert_rowid();
-            write_working_copy(db, id, issue, remote_url)?;
-            (id, UpsertOutcome::Created)
-        }
-        Some((id, sync_status, old_snapshot)) => {
-            let unchanged = old_snapshot.as_deref() == Some(snapshot.as_str());
-            db.execute(
-                "UPDATE issues SET remote_status = ?4, remote_id = ?2, remote_url = ?3
-                 WHERE id = ?1",
-                (
-                    id,
-                    issue.remote_id,
-                    remote_url,
-                    remote_status(issue).as_str(),
-                ),
-            )?;
-            if sync_status == SyncStatus::Synced.as_str() {
-                write_working_copy(db, id, issue, remote_url)?;
-                let outcome = if unchanged {
-                    UpsertOutcome::Unchanged
-                } else {
-                    UpsertOutcome::Updated
-                };
-                (id, outcome)
-            } else if unchanged {
-                (id, UpsertOutcome::Unchanged)
-            } else {
-                (id, UpsertOutcome::KeptLocal)
-            }
-        }
-    };
-
+    db.execute(
+        "UPDATE issues SET remote_id = ?2, number = ?3, author = ?4, created_at = ?5,
+             closed_at = ?6, remote_url = ?7, remote_status = ?8
+         WHERE id = ?1",
+        rusqlite::params![
+            issue_id,
+            issue.remote_id,
+            issue.number as i64,
+            issue.author.as_ref().map(|a| a.login.as_str()),
+            issue.created_at.to_string(),
+            issue.closed_at.map(|t| t.to_string()),
+            remote_url,
+            remote_status(issue).as_str(),
+        ],
+    )?;
     db.execute(
         "INSERT INTO issue_bases (issue_id, snapshot, updated_at, fetched_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (issue_id) DO UPDATE SET snapshot = excluded.snapshot,
@@ -112,8 +99,23 @@ pub fn upsert_remote(
             now.to_string(),
         ),
     )?;
-    search::refresh(db, issue_id)?;
-    Ok((issue_id, outcome))
+    Ok(())
+}
+
+/// Notes that the tracker sent this issue again unchanged (a full listing saw it).
+///
+/// # Errors
+/// [`StoreError`] on a write failure.
+pub fn touch_remote(db: &Db, issue_id: i64, issue: &RemoteIssue, now: Timestamp) -> Result<()> {
+    db.execute(
+        "UPDATE issue_bases SET fetched_at = ?2 WHERE issue_id = ?1",
+        (issue_id, now.to_string()),
+    )?;
+    db.execute(
+        "UPDATE issues SET remote_status = ?2 WHERE id = ?1",
+        (issue_id, remote_status(issue).as_str()),
+    )?;
+    Ok(())
 }
 
 /// Present, or moved when the tracker names where the issue went.
@@ -125,42 +127,161 @@ fn remote_status(issue: &RemoteIssue) -> RemoteStatus {
     }
 }
 
-fn write_working_copy(db: &Db, id: i64, issue: &RemoteIssue, remote_url: &str) -> Result<()> {
+/// Writes the editable fields of the working copy (and its search row). `updated_at` is
+/// the working copy's time: the tracker's for pulled values, the edit's for local ones.
+///
+/// # Errors
+/// [`StoreError`] on a write failure.
+pub fn write_fields(
+    db: &Db,
+    repo_id: i64,
+    id: i64,
+    fields: &IssueFields,
+    updated_at: Timestamp,
+) -> Result<()> {
+    let milestone_remote_id: Option<i64> = match &fields.milestone {
+        Some(title) => optional(db.query_row(
+            "SELECT remote_id FROM milestones WHERE repo_id = ?1 AND title = ?2",
+            (repo_id, title),
+            |r| r.get(0),
+        ))?,
+        None => None,
+    };
     db.execute(
-        "UPDATE issues SET number = ?2, title = ?3, body = ?4, state = ?5, state_reason = ?6,
-             milestone = ?7, milestone_remote_id = ?8, author = ?9, created_at = ?10,
-             updated_at = ?11, closed_at = ?12, remote_url = ?13
+        "UPDATE issues SET title = ?2, body = ?3, state = ?4, state_reason = ?5,
+             milestone = ?6, milestone_remote_id = ?7, updated_at = ?8
          WHERE id = ?1",
         rusqlite::params![
             id,
-            issue.number as i64,
-            issue.title,
-            issue.body,
-            issue.state.as_str(),
-            issue.state_reason,
-            issue.milestone.as_ref().map(|m| m.title.as_str()),
-            issue.milestone.as_ref().map(|m| m.remote_id),
-            issue.author.as_ref().map(|a| a.login.as_str()),
-            issue.created_at.to_string(),
-            issue.updated_at.to_string(),
-            issue.closed_at.map(|t| t.to_string()),
-            remote_url,
+            fields.title,
+            fields.body,
+            fields.state.as_str(),
+            fields.state_reason,
+            fields.milestone,
+            milestone_remote_id,
+            updated_at.to_string(),
         ],
     )?;
     db.execute("DELETE FROM issue_labels WHERE issue_id = ?1", [id])?;
-    for name in normalize_set(issue.labels.iter().map(|l| l.name.clone())) {
+    for name in normalize_set(fields.labels.iter().cloned()) {
         db.execute(
             "INSERT INTO issue_labels (issue_id, name) VALUES (?1, ?2)",
             (id, name),
         )?;
     }
     db.execute("DELETE FROM issue_assignees WHERE issue_id = ?1", [id])?;
-    for login in normalize_set(issue.assignees.iter().map(|a| a.login.clone())) {
+    for login in normalize_set(fields.assignees.iter().cloned()) {
         db.execute(
             "INSERT INTO issue_assignees (issue_id, login) VALUES (?1, ?2)",
             (id, login),
         )?;
     }
+    search::refresh(db, id)?;
+    Ok(())
+}
+
+/// The editable fields of the working copy.
+///
+/// # Errors
+/// [`StoreError`] on a read failure or an unknown issue.
+pub fn fields(db: &Db, id: i64) -> Result<IssueFields> {
+    let (title, body, state, state_reason, milestone): (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    ) = db.query_row(
+        "SELECT title, body, state, state_reason, milestone FROM issues WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
+    let names = |sql: &str| -> Result<Vec<String>> {
+        let mut stmt = db.prepare(sql)?;
+        let rows = stmt.query_map([id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    Ok(IssueFields {
+        title,
+        body,
+        state: state
+            .parse()
+            .map_err(|e| StoreError::corrupt("issue state", e))?,
+        state_reason,
+        labels: names("SELECT name FROM issue_labels WHERE issue_id = ?1 ORDER BY name")?,
+        assignees: names("SELECT login FROM issue_assignees WHERE issue_id = ?1 ORDER BY login")?,
+        milestone,
+    })
+}
+
+/// When the working copy last changed (a pull or a local edit).
+///
+/// # Errors
+/// [`StoreError`] on a read failure or an unknown issue.
+pub fn updated_at(db: &Db, id: i64) -> Result<Timestamp> {
+    timestamp(
+        db.query_row("SELECT updated_at FROM issues WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// A local issue that only exists here so far.
+pub struct NewLocalIssue<'a> {
+    pub repo_id: i64,
+    pub fields: &'a IssueFields,
+    pub author: Option<&'a str>,
+    pub client_id: &'a str,
+}
+
+/// Inserts an issue created here; it has no number until the create is pushed.
+///
+/// # Errors
+/// [`StoreError`] on a write failure.
+pub fn insert_local(db: &Db, new: &NewLocalIssue<'_>, now: Timestamp) -> Result<i64> {
+    db.execute(
+        "INSERT INTO issues (repo_id, title, body, state, author, created_at, updated_at,
+             client_id)
+         VALUES (?1, '', '', 'open', ?2, ?3, ?3, ?4)",
+        (new.repo_id, new.author, now.to_string(), new.client_id),
+    )?;
+    let id = db.last_insert_rowid();
+    write_fields(db, new.repo_id, id, new.fields, now)?;
+    Ok(id)
+}
+
+/// The local create of `repo_id` carrying `client_id`, still without a number.
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub fn unpushed_by_client_id(db: &Db, repo_id: i64, client_id: &str) -> Result<Option<i64>> {
+    optional(db.query_row(
+        "SELECT id FROM issues WHERE repo_id = ?1 AND client_id = ?2 AND number IS NULL",
+        (repo_id, client_id),
+        |r| r.get(0),
+    ))
+}
+
+/// The local issue a pulled one is: same remote id, else same number.
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub fn find_for_remote(db: &Db, repo_id: i64, issue: &RemoteIssue) -> Result<Option<i64>> {
+    optional(db.query_row(
+        "SELECT id FROM issues WHERE repo_id = ?1 AND (remote_id = ?2 OR number = ?3)
+         ORDER BY remote_id = ?2 DESC LIMIT 1",
+        (repo_id, issue.remote_id, issue.number as i64),
+        |r| r.get(0),
+    ))
+}
+
+/// Deletes an issue that exists only locally (a discarded create).
+///
+/// # Errors
+/// [`StoreError`] on a write failure.
+pub fn delete_local(db: &Db, id: i64) -> Result<()> {
+    db.execute("DELETE FROM issue_search WHERE rowid = ?1", [id])?;
+    db.execute("DELETE FROM issues WHERE id = ?1 AND number IS NULL", [id])?;
     Ok(())
 }
 
@@ -195,7 +316,8 @@ pub fn mark_remote_status(db: &Db, issue_id: i64, status: RemoteStatus) -> Resul
 /// [`StoreError`] on a read failure.
 pub fn present_numbers(db: &Db, repo_id: i64) -> Result<Vec<(i64, u64)>> {
     let mut stmt = db.prepare(
-        "SELECT id, number FROM issues WHERE repo_id = ?1 AND remote_status = 'present'
+        "SELECT id, number FROM issues
+         WHERE repo_id = ?1 AND remote_status = 'present' AND number IS NOT NULL
          ORDER BY number",
     )?;
     let rows = stmt.query_map([repo_id], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
@@ -269,36 +391,80 @@ pub fn id_by_number(db: &Db, repo_id: i64, number: u64) -> Result<Option<i64>> {
     ))
 }
 
+/// How [`list`] orders issues (a search ranks by relevance first).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueSort {
+    /// Most recently updated first.
+    #[default]
+    UpdatedDesc,
+    UpdatedAsc,
+    CreatedDesc,
+    CreatedAsc,
+}
+
+impl IssueSort {
+    fn order_by(self) -> &'static str {
+        match self {
+            Self::UpdatedDesc => "i.updated_at DESC, i.id DESC",
+            Self::UpdatedAsc => "i.updated_at ASC, i.id ASC",
+            Self::CreatedDesc => "i.created_at DESC, i.id DESC",
+            Self::CreatedAsc => "i.created_at ASC, i.id ASC",
+        }
+    }
+}
+
 /// Which issues [`list`] returns. `None` fields do not filter.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct IssueQuery {
     pub state: Option<IssueState>,
+    pub provider: Option<ProviderKind>,
     pub connection: Option<String>,
     pub repo: Option<String>,
     pub search: Option<String>,
     pub label: Option<String>,
     pub assignee: Option<String>,
+    /// Only issues assigned to the connection's own user (as the tracker said when the
+    /// connection was added).
+    pub assigned_to_me: bool,
+    pub sync_status: Option<SyncStatus>,
+    pub sort: IssueSort,
     pub limit: Option<u32>,
+    pub offset: Option<u32>,
 }
 
-const ISSUE_SELECT: &str = "SELECT i.id, c.name, c.provider, r.full_path, i.number, i.title,
+/// The sync status, derived: an open conflict, else a failed outbox row, else any
+/// outbox row.
+const SYNC_STATUS: &str = "CASE
+        WHEN EXISTS (SELECT 1 FROM conflicts k WHERE k.issue_id = i.id) THEN 'conflict'
+        WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.issue_id = i.id AND o.state = 'failed')
+            THEN 'failed'
+        WHEN EXISTS (SELECT 1 FROM outbox o WHERE o.issue_id = i.id) THEN 'pending'
+        ELSE 'synced' END";
+
+fn issue_select() -> String {
+    format!(
+        "SELECT i.id, c.name, c.provider, r.full_path, i.number, i.title,
         i.body, i.state, i.state_reason,
         (SELECT json_group_array(name) FROM
             (SELECT name FROM issue_labels WHERE issue_id = i.id ORDER BY name)),
         (SELECT json_group_array(login) FROM
             (SELECT login FROM issue_assignees WHERE issue_id = i.id ORDER BY login)),
         i.milestone, i.author, i.created_at, i.updated_at, i.closed_at, i.remote_url,
-        i.sync_status, i.remote_status
+        {SYNC_STATUS}, i.remote_status
     FROM issues i
     JOIN repos r ON r.id = i.repo_id
-    JOIN connections c ON c.id = r.connection_id";
+    JOIN connections c ON c.id = r.connection_id"
+    )
+}
 
 struct RawIssue {
     id: i64,
     connection: String,
     provider: String,
     repo: String,
-    number: i64,
+    number: Option<i64>,
     title: String,
     body: String,
     state: String,
@@ -310,7 +476,7 @@ struct RawIssue {
     created_at: String,
     updated_at: String,
     closed_at: Option<String>,
-    remote_url: String,
+    remote_url: Option<String>,
     sync_status: String,
     remote_status: String,
 }
@@ -340,15 +506,10 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<RawIssue> {
 }
 
 fn finish(raw: RawIssue) -> Result<Issue> {
-    let sync_status = match raw.sync_status.as_str() {
-        "pending" => SyncStatus::Pending,
-        "conflict" => SyncStatus::Conflict,
-        _ => SyncStatus::Synced,
-    };
-    let number = raw.number as u64;
+    let number = raw.number.map(|n| n as u64);
     Ok(Issue {
         id: raw.id,
-        reference: issue_reference(&raw.connection, &raw.repo, number),
+        reference: issue_reference(&raw.connection, &raw.repo, number, raw.id),
         provider: raw
             .provider
             .parse()
@@ -373,7 +534,10 @@ fn finish(raw: RawIssue) -> Result<Issue> {
         updated_at: timestamp(raw.updated_at)?,
         closed_at: opt_timestamp(raw.closed_at)?,
         remote_url: raw.remote_url,
-        sync_status,
+        sync_status: raw
+            .sync_status
+            .parse::<SyncStatus>()
+            .map_err(|e| StoreError::corrupt("issue sync status", e))?,
         remote_status: raw
             .remote_status
             .parse()
@@ -381,61 +545,101 @@ fn finish(raw: RawIssue) -> Result<Issue> {
     })
 }
 
-/// Issues matching `query`: best full-text match first when searching, else most
-/// recently updated first.
-///
-/// # Errors
-/// [`StoreError`] on a read failure.
-pub fn list(db: &Db, query: &IssueQuery) -> Result<Vec<Issue>> {
-    let mut sql = String::from(ISSUE_SELECT);
-    let mut conditions: Vec<&str> = Vec::new();
+/// The `FROM … WHERE …` part of a query, with its values.
+fn filtered(query: &IssueQuery) -> (String, Vec<Value>, bool) {
+    let mut sql = String::new();
+    let mut conditions: Vec<String> = Vec::new();
     let mut values: Vec<Value> = Vec::new();
     let fts = query.search.as_deref().and_then(search::match_expression);
     let ranked = fts.is_some();
     if let Some(expr) = fts {
         sql.push_str(" JOIN issue_search s ON s.rowid = i.id");
-        conditions.push("issue_search MATCH ?");
+        conditions.push("issue_search MATCH ?".into());
         values.push(Value::Text(expr));
     }
     if let Some(state) = query.state {
-        conditions.push("i.state = ?");
+        conditions.push("i.state = ?".into());
         values.push(Value::Text(state.as_str().to_string()));
     }
+    if let Some(provider) = query.provider {
+        conditions.push("c.provider = ?".into());
+        values.push(Value::Text(provider.as_str().to_string()));
+    }
     if let Some(connection) = &query.connection {
-        conditions.push("c.name = ?");
+        conditions.push("c.name = ?".into());
         values.push(Value::Text(connection.clone()));
     }
     if let Some(repo) = &query.repo {
-        conditions.push("r.full_path = ?");
+        conditions.push("r.full_path = ?".into());
         values.push(Value::Text(repo.clone()));
     }
     if let Some(label) = &query.label {
-        conditions
-            .push("EXISTS (SELECT 1 FROM issue_labels l WHERE l.issue_id = i.id AND l.name = ?)");
+        conditions.push(
+            "EXISTS (SELECT 1 FROM issue_labels l WHERE l.issue_id = i.id AND l.name = ?)".into(),
+        );
         values.push(Value::Text(label.clone()));
     }
     if let Some(assignee) = &query.assignee {
         conditions.push(
-            "EXISTS (SELECT 1 FROM issue_assignees a WHERE a.issue_id = i.id AND a.login = ?)",
+            "EXISTS (SELECT 1 FROM issue_assignees a WHERE a.issue_id = i.id AND a.login = ?)"
+                .into(),
         );
         values.push(Value::Text(assignee.clone()));
+    }
+    if query.assigned_to_me {
+        conditions.push(
+            "EXISTS (SELECT 1 FROM issue_assignees a WHERE a.issue_id = i.id AND a.login = c.login)"
+                .into(),
+        );
+    }
+    if let Some(status) = query.sync_status {
+        conditions.push(format!("({SYNC_STATUS}) = ?"));
+        values.push(Value::Text(status.as_str().to_string()));
     }
     if !conditions.is_empty() {
         sql.push_str(" WHERE ");
         sql.push_str(&conditions.join(" AND "));
     }
+    (sql, values, ranked)
+}
+
+/// Issues matching `query`: best full-text match first when searching, else in the
+/// query's order; `offset`/`limit` page through them.
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub fn list(db: &Db, query: &IssueQuery) -> Result<Vec<Issue>> {
+    let (filter, mut values, ranked) = filtered(query);
+    let mut sql = issue_select();
+    sql.push_str(&filter);
+    sql.push_str(" ORDER BY ");
     if ranked {
-        sql.push_str(" ORDER BY s.rank, i.updated_at DESC");
-    } else {
-        sql.push_str(" ORDER BY i.updated_at DESC, i.id DESC");
+        sql.push_str("s.rank, ");
     }
-    if let Some(limit) = query.limit {
-        sql.push_str(" LIMIT ?");
-        values.push(Value::Integer(i64::from(limit)));
+    sql.push_str(query.sort.order_by());
+    if query.limit.is_some() || query.offset.is_some() {
+        sql.push_str(" LIMIT ? OFFSET ?");
+        values.push(Value::Integer(query.limit.map_or(-1, i64::from)));
+        values.push(Value::Integer(i64::from(query.offset.unwrap_or(0))));
     }
     let mut stmt = db.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), from_row)?;
     rows.map(|r| finish(r?)).collect()
+}
+
+/// How many issues match `query` (its `limit` and `offset` aside).
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub fn count(db: &Db, query: &IssueQuery) -> Result<u64> {
+    let (filter, values, _) = filtered(query);
+    let sql = format!(
+        "SELECT count(*) FROM issues i
+         JOIN repos r ON r.id = i.repo_id
+         JOIN connections c ON c.id = r.connection_id{filter}"
+    );
+    let n: i64 = db.query_row(&sql, params_from_iter(values), |r| r.get(0))?;
+    Ok(n as u64)
 }
 
 /// The issue with local id `id`.
@@ -443,9 +647,13 @@ pub fn list(db: &Db, query: &IssueQuery) -> Result<Vec<Issue>> {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn by_id(db: &Db, id: i64) -> Result<Option<Issue>> {
-    optional(db.query_row(&format!("{ISSUE_SELECT} WHERE i.id = ?1"), [id], from_row))?
-        .map(finish)
-        .transpose()
+    optional(db.query_row(
+        &format!("{} WHERE i.id = ?1", issue_select()),
+        [id],
+        from_row,
+    ))?
+    .map(finish)
+    .transpose()
 }
 
 /// Issue `number` of repository `repo` of connection `connection`.
@@ -454,12 +662,27 @@ pub fn by_id(db: &Db, id: i64) -> Result<Option<Issue>> {
 /// [`StoreError`] on a read failure.
 pub fn by_reference(db: &Db, connection: &str, repo: &str, number: u64) -> Result<Option<Issue>> {
     optional(db.query_row(
-        &format!("{ISSUE_SELECT} WHERE c.name = ?1 AND r.full_path = ?2 AND i.number = ?3"),
+        &format!(
+            "{} WHERE c.name = ?1 AND r.full_path = ?2 AND i.number = ?3",
+            issue_select()
+        ),
         (connection, repo, number as i64),
         from_row,
     ))?
     .map(finish)
     .transpose()
+}
+
+/// The repository an issue belongs to.
+///
+/// # Errors
+/// [`StoreError`] on a read failure or an unknown issue.
+pub fn repo_of(db: &Db, issue_id: i64) -> Result<i64> {
+    Ok(db.query_row(
+        "SELECT repo_id FROM issues WHERE id = ?1",
+        [issue_id],
+        |r| r.get(0),
+    )?)
 }
 
 /// The base snapshot of an issue: the last remote version seen.

@@ -11,10 +11,12 @@
 //! - No token is ever written here; connections keep only the keychain entry's name.
 
 pub mod comments;
+pub mod conflicts;
 pub mod connections;
 pub mod http_cache;
 pub mod issues;
 pub mod labels;
+pub mod outbox;
 pub mod repos;
 pub mod search;
 pub mod sync_log;
@@ -34,6 +36,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261125_0002_etags_and_notes",
         include_str!("migrations/20261125_0002_etags_and_notes.sql"),
+    ),
+    (
+        "20261201_0003_local_edits",
+        include_str!("migrations/20261201_0003_local_edits.sql"),
     ),
 ];
 
@@ -56,6 +62,8 @@ pub enum StoreError {
     TooNew { path: PathBuf, migration: String },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("the database upgrade {migration} failed: {problem}; nothing was changed")]
+    Migration { migration: String, problem: String },
     #[error("stored {what} is unreadable: {source}")]
     Corrupt {
         what: &'static str,
@@ -69,7 +77,7 @@ impl StoreError {
         match self {
             Self::Open { .. } => "store_open",
             Self::TooNew { .. } => "store_too_new",
-            Self::Sqlite(_) | Self::Corrupt { .. } => "store",
+            Self::Sqlite(_) | Self::Corrupt { .. } | Self::Migration { .. } => "store",
         }
     }
 
@@ -149,19 +157,39 @@ impl Store {
                 migration: unknown.clone(),
             });
         }
-        for (version, sql) in MIGRATIONS {
-            if applied.iter().any(|v| v == version) {
-                continue;
-            }
+        let pending: Vec<&(&str, &str)> = MIGRATIONS
+            .iter()
+            .filter(|(version, _)| !applied.iter().any(|v| v == version))
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        // Foreign keys are off while migrating (a table rebuild would otherwise cascade
+        // its deletes) and checked before each migration commits.
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let result = pending.into_iter().try_for_each(|(version, sql)| {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
+            let broken: Option<String> = optional(tx.query_row(
+                "SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1",
+                [],
+                |r| r.get(0),
+            ))?;
+            if let Some(table) = broken {
+                return Err(StoreError::Migration {
+                    migration: version.to_string(),
+                    problem: format!("it leaves rows of {table} pointing at nothing"),
+                });
+            }
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
                 (version, Timestamp::now().to_string()),
             )?;
             tx.commit()?;
-        }
-        Ok(())
+            Ok(())
+        });
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        result
     }
 
     /// Read access.

@@ -74,20 +74,22 @@ pub fn append(db: &Db, at: Timestamp, entry: &LogEntry<'_>) -> Result<()> {
     Ok(())
 }
 
-/// The newest `limit` rows, newest first.
+/// The newest `limit` rows, newest first; only those of one issue when `issue_id` is
+/// given.
 ///
 /// # Errors
 /// [`super::StoreError`] on a read failure.
-pub fn recent(db: &Db, limit: u32) -> Result<Vec<LogRecord>> {
+pub fn recent(db: &Db, limit: u32, issue_id: Option<i64>) -> Result<Vec<LogRecord>> {
     let mut stmt = db.prepare(
         "SELECT l.id, l.at, c.name, r.full_path, i.number, l.operation, l.result, l.detail
          FROM sync_log l
          LEFT JOIN connections c ON c.id = l.connection_id
          LEFT JOIN repos r ON r.id = l.repo_id
          LEFT JOIN issues i ON i.id = l.issue_id
+         WHERE ?2 IS NULL OR l.issue_id = ?2
          ORDER BY l.id DESC LIMIT ?1",
     )?;
-    let rows = stmt.query_map([limit], |r| {
+    let rows = stmt.query_map((limit, issue_id), |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, String>(1)?,

@@ -1,24 +1,32 @@
-//! Sync: one round per connection — push pending local changes (not yet: local editing
-//! arrives with the two-way sync), then pull every mirrored repository.
+//! Sync: one round per connection — for each mirrored repository, push its pending local
+//! changes, then pull what changed on the tracker.
 //!
 //! Invariants:
-//! - Plan, then apply: [`plan`] decides purely from stored state what to request;
-//!   [`pull`] does the I/O.
+//! - Plan, then apply: [`plan`], [`push_plan`] and [`merge`] decide purely; [`pull`],
+//!   [`push`] and [`observe`] do the I/O.
+//! - Every remote version enters the store through [`observe::observe_remote`], which
+//!   merges it with local edits: a pull never overwrites a local edit and a push never
+//!   overwrites a remote one.
 //! - A repository that fails does not stop the others; its failure is reported and
 //!   written to the sync log, and whatever it stored before failing stays.
 //! - Every pull, success or failure, appends one sync-log row per repository.
 
+pub mod merge;
+pub mod observe;
 pub mod plan;
 pub mod pull;
+pub mod push;
+pub mod push_plan;
+pub mod text_merge;
 
 use std::sync::Mutex;
 
 use serde::Serialize;
 
 use crate::model::{Connection, Repo, Timestamp};
-use crate::provider::{Provider, ProviderError};
+use crate::provider::{Provider, ProviderError, RetryPolicy};
 use crate::store::sync_log::{LogEntry, LogResult};
-use crate::store::{repos, sync_log, Store, StoreError};
+use crate::store::{outbox, repos, sync_log, Store, StoreError};
 
 /// Why a sync step failed.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +59,9 @@ pub struct SyncOptions {
     pub force_full: bool,
     /// How old the last full listing may be before a pull becomes a full one.
     pub full_every_seconds: i64,
+    /// Try again the local changes the tracker refused before (after fixing a token or
+    /// a permission, say).
+    pub retry_failed: bool,
 }
 
 impl Default for SyncOptions {
@@ -58,6 +69,7 @@ impl Default for SyncOptions {
         Self {
             force_full: false,
             full_every_seconds: plan::DEFAULT_FULL_SYNC_EVERY_SECONDS,
+            retry_failed: false,
         }
     }
 }
@@ -91,12 +103,16 @@ pub struct RepoReport {
     pub fetched: usize,
     pub created: usize,
     pub updated: usize,
-    /// Issues changed remotely whose local edits were kept (the base moved).
-    pub kept_local: usize,
+    /// Issues changed on the tracker while local edits waited: merged.
+    pub merged: usize,
+    /// Fields that changed differently on both sides in this pull.
+    pub conflicts: usize,
     /// Comments new or changed since the last pull.
     pub comments: usize,
     /// Issues found deleted or moved on the tracker (marked, not removed).
     pub gone: usize,
+    /// What pushing the local changes did.
+    pub push: push::PushReport,
     /// The failure, if the pull stopped early.
     pub error: Option<ReportedError>,
 }
@@ -110,12 +126,22 @@ pub struct ReportedError {
 
 impl RepoReport {
     fn summary(&self) -> String {
+        let p = &self.push;
+        let pushed = if p.created + p.updated + p.comments + p.failed + p.deferred > 0 {
+            format!(
+                "pushed {} new, {} edited, {} comments ({} failed, {} deferred); ",
+                p.created, p.updated, p.comments, p.failed, p.deferred
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{} fetched, {} new, {} updated, {} kept local, {} comments, {} gone{}",
+            "{pushed}{} fetched, {} new, {} updated, {} merged, {} conflicts, {} comments, {} gone{}",
             self.fetched,
             self.created,
             self.updated,
-            self.kept_local,
+            self.merged,
+            self.conflicts,
             self.comments,
             self.gone,
             if self.full { " (full)" } else { "" }
@@ -143,10 +169,27 @@ pub async fn sync_connection(
     connection: &Connection,
     repos_to_sync: &[Repo],
     options: &SyncOptions,
+    retry: &RetryPolicy,
     progress: &(dyn Fn(SyncEvent) + Send + Sync),
 ) -> Result<Vec<RepoReport>, StoreError> {
     let mut reports = Vec::with_capacity(repos_to_sync.len());
     for repo in repos_to_sync {
+        if options.retry_failed {
+            lock(store).write(|tx| outbox::retry_failed(tx, repo.id, Timestamp::now()))?;
+        }
+        let mut push_report = push::PushReport::default();
+        let pushed = push::push_repo(
+            &push::PushContext {
+                store,
+                provider,
+                web_url: &connection.web_url,
+                policy: connection.conflict_policy,
+                repo,
+                retry,
+            },
+            &mut push_report,
+        )
+        .await;
         let now = Timestamp::now();
         let state = repos::pull_state(lock(store).conn(), repo.id)?;
         let plan = plan::plan_pull(
@@ -164,16 +207,27 @@ pub async fn sync_connection(
             repo: report.repo.clone(),
             full: plan.full,
         });
-        let result = pull::pull_repo(
-            store,
-            provider,
-            &connection.web_url,
-            repo,
-            plan,
-            &mut report,
-            progress,
-        )
-        .await;
+        let result = match (pushed, push_report.retry_at) {
+            (Err(e), _) => Err(e),
+            // The tracker refuses everything until then; the pull would fail too.
+            (Ok(()), Some(retry_at)) => {
+                Err(SyncError::Provider(ProviderError::RateLimited { retry_at }))
+            }
+            (Ok(()), None) => {
+                pull::pull_repo(
+                    store,
+                    provider,
+                    &connection.web_url,
+                    connection.conflict_policy,
+                    repo,
+                    plan,
+                    &mut report,
+                    progress,
+                )
+                .await
+            }
+        };
+        report.push = push_report;
         let finished = Timestamp::now();
         let (log_result, detail) = match &result {
             Ok(()) => (LogResult::Ok, report.summary()),

@@ -11,12 +11,14 @@
 
 use std::sync::Mutex;
 
+use super::observe::{observe_remote, Observed};
 use super::plan::{absent_after_full_listing, comments_since, later, PullPlan};
 use super::{lock, RepoReport, SyncError, SyncEvent};
+use crate::model::ConflictPolicy;
 use crate::model::{RemoteStatus, Repo, Timestamp};
 use crate::provider::{CommentListing, Provider, ProviderError};
 use crate::remote_url::issue_web_url;
-use crate::store::issues::UpsertOutcome;
+use crate::store::comments::CommentUpsert;
 use crate::store::repos::InFlightPull;
 use crate::store::sync_log::{LogEntry, LogResult};
 use crate::store::{comments, issues, labels, repos, sync_log, Store};
@@ -26,10 +28,12 @@ use crate::store::{comments, issues, labels, repos, sync_log, Store};
 /// # Errors
 /// [`SyncError`] when the tracker or the store fails; everything stored before the
 /// failure stays stored and the next pull resumes after it.
+#[allow(clippy::too_many_arguments)]
 pub async fn pull_repo(
     store: &Mutex<Store>,
     provider: &dyn Provider,
     web_url: &str,
+    policy: ConflictPolicy,
     repo: &Repo,
     plan: PullPlan,
     report: &mut RepoReport,
@@ -54,8 +58,8 @@ pub async fn pull_repo(
                     let url = issue.remote_url.clone().unwrap_or_else(|| {
                         issue_web_url(repo.provider, web_url, &repo.full_path, issue.number)
                     });
-                    let (_, outcome) = issues::upsert_remote(tx, repo, issue, &url, now)?;
-                    report.count(outcome);
+                    let observed = observe_remote(tx, repo, issue, &url, policy, now)?;
+                    report.count(&observed);
                 }
                 match &fetched.next {
                     Some(next) => repos::save_progress(
@@ -91,7 +95,16 @@ pub async fn pull_repo(
         let labels = provider.list_labels(&repo.full_path).await?;
         let milestones = provider.list_milestones(&repo.full_path).await?;
         lock(store).write(|tx| labels::replace_for_repo(tx, repo.id, &labels, &milestones))?;
-        reconcile(store, provider, web_url, repo, plan.started_at, report).await?;
+        reconcile(
+            store,
+            provider,
+            web_url,
+            policy,
+            repo,
+            plan.started_at,
+            report,
+        )
+        .await?;
     }
     match provider.comment_listing() {
         // A listing answered 304 throughout changed nothing, and a new comment would
@@ -118,9 +131,7 @@ async fn pull_issue_comments(
             .await?;
         lock(store).write(|tx| -> Result<(), SyncError> {
             for comment in &fetched {
-                if comments::upsert_remote(tx, repo.connection_id, issue_id, comment)? {
-                    report.comments += 1;
-                }
+                store_comment(tx, repo.connection_id, issue_id, comment, report)?;
             }
             issues::mark_comments_synced(tx, issue_id, updated_at)?;
             Ok(())
@@ -134,6 +145,7 @@ async fn reconcile(
     store: &Mutex<Store>,
     provider: &dyn Provider,
     web_url: &str,
+    policy: ConflictPolicy,
     repo: &Repo,
     started_at: Timestamp,
     report: &mut RepoReport,
@@ -162,7 +174,7 @@ async fn reconcile(
                     let url = issue.remote_url.clone().unwrap_or_else(|| {
                         issue_web_url(repo.provider, web_url, &repo.full_path, issue.number)
                     });
-                    issues::upsert_remote(tx, repo, issue, &url, now)?;
+                    observe_remote(tx, repo, issue, &url, policy, now)?;
                 }
                 Err(status) => {
                     issues::mark_remote_status(tx, issue_id, *status)?;
@@ -217,9 +229,7 @@ async fn pull_comments(
             for comment in &fetched.items {
                 // Comments on issues outside the repo's filter are not mirrored.
                 if let Some(issue_id) = issues::id_by_number(tx, repo.id, comment.issue_number)? {
-                    if comments::upsert_remote(tx, repo.connection_id, issue_id, comment)? {
-                        report.comments += 1;
-                    }
+                    store_comment(tx, repo.connection_id, issue_id, comment, report)?;
                 }
             }
             Ok(())
@@ -241,13 +251,33 @@ pub fn repo_label(repo: &Repo) -> String {
     format!("{}:{}", repo.connection, repo.full_path)
 }
 
+/// Stores one pulled comment; a local comment whose push had an unclear outcome is
+/// adopted and leaves the outbox.
+fn store_comment(
+    tx: &rusqlite::Connection,
+    connection_id: i64,
+    issue_id: i64,
+    comment: &crate::model::RemoteComment,
+    report: &mut RepoReport,
+) -> Result<(), SyncError> {
+    match comments::upsert_remote(tx, connection_id, issue_id, comment)? {
+        CommentUpsert::Unchanged => {}
+        CommentUpsert::Stored => report.comments += 1,
+        CommentUpsert::Adopted(comment_id) => crate::store::outbox::remove_comment(tx, comment_id)?,
+    }
+    Ok(())
+}
+
 impl RepoReport {
-    fn count(&mut self, outcome: UpsertOutcome) {
-        match outcome {
-            UpsertOutcome::Created => self.created += 1,
-            UpsertOutcome::Updated => self.updated += 1,
-            UpsertOutcome::Unchanged => {}
-            UpsertOutcome::KeptLocal => self.kept_local += 1,
+    fn count(&mut self, observed: &Observed) {
+        match observed {
+            Observed::Created { .. } => self.created += 1,
+            Observed::Updated { .. } | Observed::Adopted { .. } => self.updated += 1,
+            Observed::Unchanged { .. } => {}
+            Observed::Merged { new_conflicts, .. } => {
+                self.merged += 1;
+                self.conflicts += new_conflicts;
+            }
         }
     }
 }

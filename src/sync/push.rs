@@ -1,0 +1,494 @@
+//! Push: store → tracker, for one repository. Works through the due outbox rows,
+//! oldest first: creates, updates and comments.
+//!
+//! Invariants:
+//! - The remote is re-read just before each update (by ETag where the tracker has them)
+//!   and merged into the working copy first, so an edit made on the tracker meanwhile is
+//!   never overwritten; only the fields that differ from the fresh base are sent, and
+//!   conflicted fields are never sent. Gitea's `content_version` turns the write into a
+//!   compare-and-swap: a 409 re-reads and merges again.
+//! - The tracker's answer becomes the new base (via [`observe_remote`]); a field the
+//!   answer does not show was silently refused, and the change is marked failed rather
+//!   than pushed forever.
+//! - Creates and comments are not idempotent: `sent_at` is committed before sending, and
+//!   a row with it set is looked for on the tracker (by its marker) before it is sent
+//!   again. Exactly one remote issue or comment per local one.
+//! - Transient failures back off (the tracker's reset time when rate limited); permanent
+//!   refusals keep the change, marked failed with the tracker's message. A deleted or
+//!   moved issue becomes a visible state, not a retry loop.
+//! - The store lock is never held across a request.
+
+use std::sync::Mutex;
+
+use super::observe::{adopt, observe_remote, Observed};
+use super::push_plan::{changes_to_push, not_applied, on_push_failure, FailureAction};
+use super::{lock, SyncError};
+use crate::model::{
+    client_marker, find_client_marker, with_marker, ChangeKind, ConflictPolicy, Field, IssueFields,
+    RemoteIssue, RemoteStatus, Repo, Timestamp,
+};
+use crate::provider::{IssueListing, NewRemoteIssue, Provider, ProviderError, RetryPolicy};
+use crate::remote_url::issue_web_url;
+use crate::store::outbox::OutboxEntry;
+use crate::store::sync_log::{LogEntry, LogResult};
+use crate::store::{comments, conflicts, issues, outbox, sync_log, Store};
+
+/// What one repository's push did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PushReport {
+    /// Local issues created on the tracker.
+    pub created: usize,
+    /// Issues whose local edits reached the tracker.
+    pub updated: usize,
+    /// Local comments added on the tracker.
+    pub comments: usize,
+    /// Changes refused for good (kept, marked failed).
+    pub failed: usize,
+    /// Changes that hit a transient failure and wait for a later sync.
+    pub deferred: usize,
+    /// Conflicts found while re-reading issues before writing.
+    pub conflicts: usize,
+    /// When a rate limit lifts, if one stopped the push.
+    pub retry_at: Option<Timestamp>,
+}
+
+/// Everything a push step needs.
+pub struct PushContext<'a> {
+    pub store: &'a Mutex<Store>,
+    pub provider: &'a dyn Provider,
+    pub web_url: &'a str,
+    pub policy: ConflictPolicy,
+    pub repo: &'a Repo,
+    pub retry: &'a RetryPolicy,
+}
+
+/// How one outbox row ended.
+enum Step {
+    Done,
+    /// Nothing to do now (e.g. a comment waiting for its issue's create).
+    Waiting,
+    Deferred,
+    Failed,
+    /// Stop pushing this repository: the tracker will refuse everything until then.
+    Stop(Option<Timestamp>),
+}
+
+/// Pushes the due outbox rows of `ctx.repo`.
+///
+/// # Errors
+/// Only store failures; tracker failures are recorded on their outbox rows.
+pub async fn push_repo(ctx: &PushContext<'_>, report: &mut PushReport) -> Result<(), SyncError> {
+    let due = outbox::due(lock(ctx.store).conn(), ctx.repo.id, Timestamp::now())?;
+    for entry in due {
+        // An earlier step may have settled this row (an adopted create, say).
+        let Some(entry) = outbox::get(lock(ctx.store).conn(), entry.id)? else {
+            continue;
+        };
+        let step = match entry.kind {
+            ChangeKind::Create => push_create(ctx, &entry, report).await?,
+            ChangeKind::Update => push_update(ctx, &entry, report).await?,
+            ChangeKind::Comment => push_comment(ctx, &entry, report).await?,
+        };
+        match step {
+            Step::Done | Step::Waiting => {}
+            Step::Deferred => report.deferred += 1,
+            Step::Failed => report.failed += 1,
+            Step::Stop(retry_at) => {
+                report.deferred += 1;
+                report.retry_at = retry_at;
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn url_of(ctx: &PushContext<'_>, issue: &RemoteIssue) -> String {
+    issue.remote_url.clone().unwrap_or_else(|| {
+        issue_web_url(
+            ctx.repo.provider,
+            ctx.web_url,
+            &ctx.repo.full_path,
+            issue.number,
+        )
+    })
+}
+
+fn log(
+    ctx: &PushContext<'_>,
+    tx: &rusqlite::Connection,
+    issue_id: i64,
+    operation: &str,
+    result: LogResult,
+    detail: &str,
+) -> Result<(), SyncError> {
+    sync_log::append(
+        tx,
+        Timestamp::now(),
+        &LogEntry {
+            connection_id: Some(ctx.repo.connection_id),
+            repo_id: Some(ctx.repo.id),
+            issue_id: Some(issue_id),
+            operation,
+            result,
+            detail,
+        },
+    )?;
+    Ok(())
+}
+
+/// Records a failed attempt on its row and says how the step ended.
+fn record_failure(
+    ctx: &PushContext<'_>,
+    entry: &OutboxEntry,
+    what: &str,
+    error: &ProviderError,
+) -> Result<Step, SyncError> {
+    let now = Timestamp::now();
+    let action = on_push_failure(error, entry.kind, entry.attempts, now, ctx.retry);
+    let mut db = lock(ctx.store);
+    db.write(|tx| -> Result<Step, SyncError> {
+        let message = error.to_string();
+        let step = match action {
+            FailureAction::Retry { at } | FailureAction::StopRepo { at } => {
+                outbox::defer(tx, entry.id, at, error.code(), &message, now)?;
+                log(
+                    ctx,
+                    tx,
+                    entry.issue_id,
+                    what,
+                    LogResult::Error,
+                    &format!("{message}; will try again after {at}"),
+                )?;
+                if matches!(action, FailureAction::StopRepo { .. }) {
+                    Step::Stop(Some(at))
+                } else {
+                    Step::Deferred
+                }
+            }
+            FailureAction::Fail => {
+                outbox::fail(tx, entry.id, error.code(), &message, now)?;
+                log(
+                    ctx,
+                    tx,
+                    entry.issue_id,
+                    what,
+                    LogResult::Error,
+                    &format!("{message}; kept locally, fix or discard it"),
+                )?;
+                Step::Failed
+            }
+            FailureAction::Gone(status) => {
+                issues::mark_remote_status(tx, entry.issue_id, status)?;
+                let text = format!(
+                    "the issue is {} on the tracker; local changes kept, discard them when done",
+                    status.as_str()
+                );
+                outbox::fail(tx, entry.id, "remote_gone", &text, now)?;
+                log(ctx, tx, entry.issue_id, what, LogResult::Error, &text)?;
+                Step::Failed
+            }
+        };
+        Ok(step)
+    })
+}
+
+/// Re-reads an issue and sends the fields edited here.
+async fn push_update(
+    ctx: &PushContext<'_>,
+    entry: &OutboxEntry,
+    report: &mut PushReport,
+) -> Result<Step, SyncError> {
+    let id = entry.issue_id;
+    // Gitea answers a stale content_version with 409: re-read, merge, try again.
+    for _ in 0..3 {
+        let (number, base, status) = {
+            let db = lock(ctx.store);
+            let issue = issues::by_id(db.conn(), id)?;
+            let base = issues::base_snapshot(db.conn(), id)?;
+            match (issue, base) {
+                (Some(issue), Some(base)) => match issue.number {
+                    Some(n) => (n, base, issue.remote_status),
+                    None => return Ok(Step::Waiting),
+                },
+                // The create has not landed yet; it carries the edit.
+                _ => return Ok(Step::Waiting),
+            }
+        };
+        if status != RemoteStatus::Present {
+            let error = ProviderError::Gone {
+                what: format!("{}#{number}", ctx.repo.full_path),
+            };
+            return record_failure(ctx, entry, "push", &error);
+        }
+        let mut base = base;
+        match ctx
+            .provider
+            .get_issue_if_changed(&ctx.repo.full_path, number, &base.version)
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some(fresh)) => {
+                let url = url_of(ctx, &fresh);
+                let observed = lock(ctx.store).write(|tx| {
+                    observe_remote(tx, ctx.repo, &fresh, &url, ctx.policy, Timestamp::now())
+                })?;
+                if let Observed::Merged { new_conflicts, .. } = observed {
+                    report.conflicts += new_conflicts;
+                }
+                base = fresh;
+            }
+            Err(e) => return record_failure(ctx, entry, "push", &e),
+        }
+
+        let (changes, sent) = {
+            let db = lock(ctx.store);
+            let working = issues::fields(db.conn(), id)?;
+            let conflicted: Vec<Field> = conflicts::for_issue(db.conn(), id)?
+                .into_iter()
+                .map(|c| c.conflict.field)
+                .collect();
+            let base_fields = IssueFields::of_remote(&base);
+            let sent: Vec<&'static str> = base_fields
+                .changed_fields(&working)
+                .into_iter()
+                .filter(|f| !conflicted.contains(f))
+                .map(Field::as_str)
+                .collect();
+            (changes_to_push(&base_fields, &working, &conflicted), sent)
+        };
+        if changes.is_empty() {
+            // The tracker already has it, or only conflicted fields differ.
+            lock(ctx.store).write(|tx| outbox::remove_update(tx, id))?;
+            return Ok(Step::Done);
+        }
+
+        match ctx
+            .provider
+            .update_issue(&ctx.repo.full_path, number, &changes, &base.version)
+            .await
+        {
+            Ok(answer) => {
+                let url = url_of(ctx, &answer);
+                let refused = not_applied(&changes, &IssueFields::of_remote(&answer));
+                let step = lock(ctx.store).write(|tx| -> Result<Step, SyncError> {
+                    let now = Timestamp::now();
+                    observe_remote(tx, ctx.repo, &answer, &url, ctx.policy, now)?;
+                    if refused.is_empty() {
+                        log(
+                            ctx,
+                            tx,
+                            id,
+                            "push",
+                            LogResult::Ok,
+                            &format!("sent {}", sent.join(", ")),
+                        )?;
+                        return Ok(Step::Done);
+                    }
+                    let names: Vec<&str> = refused.iter().map(|f| f.as_str()).collect();
+                    let message = format!(
+                        "the tracker accepted the request but did not apply {} (no permission to \
+                         change it?)",
+                        names.join(", ")
+                    );
+                    outbox::ensure_update(tx, id, now)?;
+                    outbox::fail_update(tx, id, "not_applied", &message, now)?;
+                    log(ctx, tx, id, "push", LogResult::Error, &message)?;
+                    Ok(Step::Failed)
+                })?;
+                if matches!(step, Step::Done) {
+                    report.updated += 1;
+                }
+                return Ok(step);
+            }
+            Err(ProviderError::Conflict) => continue,
+            Err(e) => return record_failure(ctx, entry, "push", &e),
+        }
+    }
+    record_failure(ctx, entry, "push", &ProviderError::Conflict)
+}
+
+/// Looks for a create that may already be on the tracker: its marker in the body of an
+/// issue updated since it was first sent.
+async fn find_created(
+    ctx: &PushContext<'_>,
+    marker: &str,
+    sent_at: Timestamp,
+) -> Result<Option<RemoteIssue>, ProviderError> {
+    // A few minutes of slack for clocks that disagree.
+    let listing = IssueListing {
+        since: Some(sent_at.plus_seconds(-600)),
+        ..IssueListing::default()
+    };
+    let mut page: Option<String> = None;
+    loop {
+        let fetched = ctx
+            .provider
+            .list_issues(&ctx.repo.full_path, &listing, page.as_deref())
+            .await?;
+        if let Some(found) = fetched.items.into_iter().find(|i| i.body.contains(marker)) {
+            return Ok(Some(found));
+        }
+        match fetched.next {
+            Some(next) => page = Some(next),
+            None => return Ok(None),
+        }
+    }
+}
+
+/// Creates a local issue on the tracker, exactly once.
+async fn push_create(
+    ctx: &PushContext<'_>,
+    entry: &OutboxEntry,
+    report: &mut PushReport,
+) -> Result<Step, SyncError> {
+    let id = entry.issue_id;
+    let Some(client_id) = entry.client_id.clone() else {
+        return Ok(Step::Waiting);
+    };
+    let marker = client_marker(&client_id);
+    let mut sent_at = entry.sent_at;
+    let mut attempt = 0;
+    loop {
+        if let Some(sent) = sent_at {
+            match find_created(ctx, &marker, sent).await {
+                Ok(Some(found)) => {
+                    let url = url_of(ctx, &found);
+                    lock(ctx.store)
+                        .write(|tx| adopt(tx, ctx.repo, id, &found, &url, Timestamp::now()))?;
+                    report.created += 1;
+                    return Ok(Step::Done);
+                }
+                Ok(None) => {}
+                Err(e) => return record_failure(ctx, entry, "create", &e),
+            }
+        }
+        // Send exactly the working copy, marker included.
+        let new = lock(ctx.store).write(|tx| -> Result<NewRemoteIssue, SyncError> {
+            let mut fields = issues::fields(tx, id)?;
+            if find_client_marker(&fields.body) != Some(client_id.as_str()) {
+                fields.body = with_marker(&fields.body, &marker);
+                let repo_id = issues::repo_of(tx, id)?;
+                let at = issues::updated_at(tx, id)?;
+                issues::write_fields(tx, repo_id, id, &fields, at)?;
+            }
+            outbox::mark_sending(tx, entry.id, Timestamp::now())?;
+            Ok(NewRemoteIssue {
+                title: fields.title,
+                body: fields.body,
+                labels: fields.labels,
+                assignees: fields.assignees,
+                milestone: fields.milestone,
+            })
+        })?;
+        sent_at = Some(sent_at.unwrap_or_else(Timestamp::now));
+        match ctx.provider.create_issue(&ctx.repo.full_path, &new).await {
+            Ok(created) => {
+                let url = url_of(ctx, &created);
+                lock(ctx.store)
+                    .write(|tx| adopt(tx, ctx.repo, id, &created, &url, Timestamp::now()))?;
+                report.created += 1;
+                return Ok(Step::Done);
+            }
+            Err(e) if e.is_transient() && attempt < ctx.retry.max_retries && !is_rate_limit(&e) => {
+                // It may have landed: the next round looks for it before sending again.
+                tokio::time::sleep(ctx.retry.backoff(attempt)).await;
+                attempt += 1;
+            }
+            Err(e) => return record_failure(ctx, entry, "create", &e),
+        }
+    }
+}
+
+/// Adds a local comment on the tracker, exactly once.
+async fn push_comment(
+    ctx: &PushContext<'_>,
+    entry: &OutboxEntry,
+    report: &mut PushReport,
+) -> Result<Step, SyncError> {
+    let (Some(comment_id), Some(client_id)) = (entry.comment_id, entry.client_id.clone()) else {
+        return Ok(Step::Waiting);
+    };
+    let (number, body) = {
+        let db = lock(ctx.store);
+        let issue = issues::by_id(db.conn(), entry.issue_id)?;
+        match issue.and_then(|i| i.number) {
+            Some(n) => (n, comments::body(db.conn(), comment_id)?),
+            // The issue's create has not landed yet.
+            None => return Ok(Step::Waiting),
+        }
+    };
+    let marker = client_marker(&client_id);
+    let body = if find_client_marker(&body) == Some(client_id.as_str()) {
+        body
+    } else {
+        with_marker(&body, &marker)
+    };
+    let mut sent = entry.sent_at.is_some();
+    let mut attempt = 0;
+    loop {
+        if sent {
+            match ctx
+                .provider
+                .list_issue_comments(&ctx.repo.full_path, number)
+                .await
+            {
+                Ok(existing) => {
+                    if let Some(found) = existing.into_iter().find(|c| c.body.contains(&marker)) {
+                        lock(ctx.store).write(|tx| -> Result<(), SyncError> {
+                            comments::mark_pushed(tx, comment_id, &found)?;
+                            outbox::remove(tx, entry.id)?;
+                            Ok(())
+                        })?;
+                        report.comments += 1;
+                        return Ok(Step::Done);
+                    }
+                }
+                Err(e) => return record_failure(ctx, entry, "comment", &e),
+            }
+        }
+        lock(ctx.store).write(|tx| outbox::mark_sending(tx, entry.id, Timestamp::now()))?;
+        sent = true;
+        match ctx
+            .provider
+            .add_comment(&ctx.repo.full_path, number, &body)
+            .await
+        {
+            Ok(created) => {
+                lock(ctx.store).write(|tx| -> Result<(), SyncError> {
+                    comments::mark_pushed(tx, comment_id, &created)?;
+                    outbox::remove(tx, entry.id)?;
+                    log(
+                        ctx,
+                        tx,
+                        entry.issue_id,
+                        "comment",
+                        LogResult::Ok,
+                        "comment added",
+                    )?;
+                    Ok(())
+                })?;
+                report.comments += 1;
+                return Ok(Step::Done);
+            }
+            Err(e) if e.is_transient() && attempt < ctx.retry.max_retries && !is_rate_limit(&e) => {
+                tokio::time::sleep(ctx.retry.backoff(attempt)).await;
+                attempt += 1;
+            }
+            Err(e) => return record_failure(ctx, entry, "comment", &e),
+        }
+    }
+}
+
+fn is_rate_limit(e: &ProviderError) -> bool {
+    matches!(e, ProviderError::RateLimited { .. })
+}
+
+/// Whether a repository has local changes that wait for the tracker (used to decide
+/// whether a push is worth starting).
+///
+/// # Errors
+/// A store failure.
+pub fn has_due(store: &Mutex<Store>, repo_id: i64) -> Result<bool, SyncError> {
+    Ok(!outbox::due(lock(store).conn(), repo_id, Timestamp::now())?.is_empty())
+}
