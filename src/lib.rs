@@ -6,7 +6,9 @@
 //! [`workspace::Workspace`]. Data flows one way per direction: tracker → provider → sync
 //! → store.
 
+pub mod bindings;
 pub mod error;
+pub mod markdown;
 pub mod model;
 pub mod provider;
 pub mod reference;

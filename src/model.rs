@@ -16,6 +16,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 mod fields;
 pub use fields::{
@@ -23,8 +24,9 @@ pub use fields::{
     WrongShape,
 };
 
-/// A UTC instant with millisecond precision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A UTC instant with millisecond precision; `YYYY-MM-DDTHH:MM:SS.mmmZ` in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, TS)]
+#[ts(as = "String")]
 pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {
@@ -86,7 +88,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 }
 
 /// Which kind of tracker a connection talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderKind {
     Github,
@@ -141,7 +143,7 @@ impl FromStr for ProviderKind {
 }
 
 /// Open or closed. GitLab's `opened` maps to [`IssueState::Open`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum IssueState {
     Open,
@@ -180,7 +182,7 @@ impl FromStr for IssueState {
 }
 
 /// Whether an issue still exists where we mirrored it from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum RemoteStatus {
     /// Seen on the tracker at the last sync.
@@ -214,7 +216,7 @@ impl FromStr for RemoteStatus {
 }
 
 /// How an issue's local copy relates to the tracker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncStatus {
     /// The local copy equals the last synced remote version.
@@ -252,7 +254,7 @@ impl FromStr for SyncStatus {
 }
 
 /// A person on a tracker. `login` is the GitHub/Gitea login or the GitLab username.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct User {
     pub remote_id: i64,
     pub login: String,
@@ -261,7 +263,7 @@ pub struct User {
 }
 
 /// A repository label. `color` is six hex digits without `#`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Label {
     pub remote_id: Option<i64>,
     pub name: String,
@@ -271,7 +273,7 @@ pub struct Label {
 
 /// A milestone. `remote_id` is what the tracker's write API takes (GitHub: the
 /// milestone number; GitLab, Gitea: the id).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Milestone {
     pub remote_id: i64,
     pub title: String,
@@ -327,7 +329,7 @@ pub struct RemoteComment {
 }
 
 /// A repository as a tracker lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RemoteRepo {
     pub remote_id: i64,
     /// `owner/name`, or GitLab's full `group/sub/project` path.
@@ -339,7 +341,7 @@ pub struct RemoteRepo {
 
 /// A configured tracker account. Holds no secret: the token lives in the keychain
 /// under `secret_key`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Connection {
     pub id: i64,
     pub name: String,
@@ -357,11 +359,35 @@ pub struct Connection {
     pub login: Option<String>,
     /// What sync does when a field changed differently here and on the tracker.
     pub conflict_policy: ConflictPolicy,
+    /// How often the desktop app syncs this connection by itself.
+    pub poll_interval_minutes: u32,
     pub created_at: Timestamp,
 }
 
+/// Application settings shared by the desktop app and the CLI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct AppSettings {
+    /// Notify when a sync finds a new conflict.
+    pub notify_conflicts: bool,
+    /// Notify when a connection's sync fails several times in a row.
+    pub notify_failures: bool,
+    /// Notify when an issue is newly assigned to me.
+    pub notify_assigned: bool,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            notify_conflicts: true,
+            notify_failures: true,
+            notify_assigned: true,
+        }
+    }
+}
+
 /// Which issues of a repository are mirrored. Empty filters mirror everything.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RepoFilter {
     /// Mirror only issues carrying all of these labels.
     pub labels: Vec<String>,
@@ -376,7 +402,7 @@ impl RepoFilter {
 }
 
 /// A mirrored repository of a connection.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Repo {
     pub id: i64,
     pub connection_id: i64,
@@ -391,7 +417,7 @@ pub struct Repo {
 }
 
 /// A mirrored issue: the local working copy plus where it came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Issue {
     pub id: i64,
     /// `CONNECTION:OWNER/REPO#NUMBER`; `CONNECTION:OWNER/REPO#local-ID` for an issue
@@ -421,7 +447,7 @@ pub struct Issue {
 }
 
 /// A mirrored comment, or one written here and not pushed yet (`remote_id` `None`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Comment {
     pub id: i64,
     pub remote_id: Option<i64>,
@@ -433,7 +459,7 @@ pub struct Comment {
 }
 
 /// An issue with its comments, open conflicts and pending changes, as `show` presents it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct IssueDetail {
     #[serde(flatten)]
     pub issue: Issue,
@@ -445,7 +471,7 @@ pub struct IssueDetail {
 }
 
 /// What a pending local change asks of the tracker.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeKind {
     /// Create an issue made here.
@@ -467,7 +493,7 @@ impl ChangeKind {
 }
 
 /// A local change waiting in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct PendingChange {
     pub kind: ChangeKind,
     /// The tracker refused it for good; `error_message` says why. It waits for the
@@ -483,7 +509,7 @@ pub struct PendingChange {
 }
 
 /// An open conflict, with enough of its issue to list it across trackers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ConflictEntry {
     #[serde(rename = "ref")]
     pub reference: String,

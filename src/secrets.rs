@@ -17,14 +17,22 @@ use std::sync::Mutex;
 /// The keychain service name every IssueSync entry is filed under.
 pub const KEYCHAIN_SERVICE: &str = "issuesync";
 
-/// A token. Debug and Display print `<redacted>`; it cannot be serialized:
+/// A token. Debug and Display print `<redacted>`; it cannot be serialized (so it cannot
+/// travel back to the UI), only read once from the connection dialog:
 ///
 /// ```compile_fail
 /// fn needs_serialize<T: serde::Serialize>() {}
 /// needs_serialize::<issuesync::secrets::Secret>();
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, ts_rs::TS)]
+#[ts(as = "String")]
 pub struct Secret(String);
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret::new)
+    }
+}
 
 impl Secret {
     /// Wraps a token, trimming the whitespace and newline a pasted token brings along.

@@ -10,13 +10,16 @@
 //! - The store lock is held only for short reads and writes, never across a request.
 
 mod editing;
+mod overview;
 
 pub use editing::{Discarded, IssueEdit, NewIssue, Resolution};
+pub use overview::{ConnectionOverview, IssueView, SyncOverview};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::error::{Error, Result};
 use crate::model::{
@@ -38,7 +41,7 @@ use crate::store::{
 use crate::sync::{self, RepoReport, SyncEvent, SyncOptions};
 
 /// What adding a connection needs.
-#[derive(Debug)]
+#[derive(Debug, serde::Deserialize, TS)]
 pub struct NewConnectionRequest {
     pub name: String,
     pub provider: ProviderKind,
@@ -48,7 +51,7 @@ pub struct NewConnectionRequest {
 }
 
 /// The result of adding a connection.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ConnectionAdded {
     pub connection: Connection,
     /// The tracker's version, when it says.
@@ -56,7 +59,7 @@ pub struct ConnectionAdded {
 }
 
 /// The result of removing a connection.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ConnectionRemoved {
     pub name: String,
     /// Set when the keychain entry could not be deleted (the connection is gone anyway).
@@ -64,7 +67,7 @@ pub struct ConnectionRemoved {
 }
 
 /// The result of a sync round.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, TS)]
 pub struct SyncSummary {
     pub repos: Vec<RepoReport>,
 }
@@ -355,15 +358,8 @@ impl Workspace {
     /// # Errors
     /// A malformed reference, or a repository that is not mirrored.
     pub fn repo_labels(&self, reference: &str) -> Result<Vec<crate::model::Label>> {
-        let repo_ref = parse_repo_ref(reference)?;
-        let connection = self.connection(&repo_ref.connection)?;
-        let store = self.store();
-        let repo = repos::by_path(store.conn(), connection.id, &repo_ref.path)?.ok_or(
-            Error::UnknownRepo {
-                reference: repo_ref.to_string(),
-            },
-        )?;
-        Ok(labels::for_repo(store.conn(), repo.id)?)
+        let repo = self.mirrored_repo(reference)?;
+        Ok(labels::for_repo(self.store().conn(), repo.id)?)
     }
 
     /// Stops mirroring a repository and deletes its mirrored issues.

@@ -9,11 +9,12 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::{normalize_set, IssueState, RemoteIssue};
 
 /// The fields of an issue that a person edits and sync merges.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct IssueFields {
     pub title: String,
     pub body: String,
@@ -94,7 +95,7 @@ pub struct WrongShape {
 }
 
 /// An editable field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Field {
     Title,
@@ -151,7 +152,7 @@ impl FromStr for Field {
 }
 
 /// One field's value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(untagged)]
 pub enum FieldValue {
     /// Title or body.
@@ -214,7 +215,7 @@ impl FieldValue {
 }
 
 /// What to do when a field changed differently on both sides.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum ConflictPolicy {
     /// Keep both and let the person decide (the default).
@@ -260,7 +261,7 @@ impl FromStr for ConflictPolicy {
 }
 
 /// A field changed differently on both sides, kept for the person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct FieldConflict {
     pub field: Field,
     pub base: FieldValue,

@@ -199,3 +199,23 @@ pub fn remember_user(db: &Db, connection_id: i64, user: &User) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// The people seen on a connection (authors, assignees, commenters), by login.
+///
+/// # Errors
+/// [`super::StoreError`] on a read failure.
+pub fn known_users(db: &Db, connection_id: i64) -> Result<Vec<User>> {
+    let mut stmt = db.prepare(
+        "SELECT remote_id, login, display_name, avatar_url FROM users
+         WHERE connection_id = ?1 ORDER BY login",
+    )?;
+    let rows = stmt.query_map([connection_id], |r| {
+        Ok(User {
+            remote_id: r.get(0)?,
+            login: r.get(1)?,
+            display_name: r.get(2)?,
+            avatar_url: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -21,7 +21,7 @@ pub struct NewConnection<'a> {
 }
 
 const COLUMNS: &str = "id, name, provider, web_url, api_url, has_token, secret_key, login, \
-                       created_at, conflict_policy";
+                       created_at, conflict_policy, poll_interval_minutes";
 
 /// A row as read, before its text columns are parsed.
 struct RawConnection {
@@ -43,6 +43,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<RawConnection> {
             secret_key: row.get(6)?,
             login: row.get(7)?,
             conflict_policy: ConflictPolicy::Ask,
+            poll_interval_minutes: row.get(10)?,
             created_at: Timestamp::now(),
         },
         provider: row.get(2)?,
@@ -133,6 +134,18 @@ pub fn by_id(db: &Db, id: i64) -> Result<Option<Connection>> {
 /// [`StoreError`] on a write failure.
 pub fn delete(db: &Db, id: i64) -> Result<bool> {
     Ok(db.execute("DELETE FROM connections WHERE id = ?1", [id])? > 0)
+}
+
+/// Sets how often the desktop app syncs a connection (1 to 1440 minutes).
+///
+/// # Errors
+/// [`StoreError`] on a write failure, including a value out of range.
+pub fn set_poll_interval(db: &Db, id: i64, minutes: u32) -> Result<()> {
+    db.execute(
+        "UPDATE connections SET poll_interval_minutes = ?2 WHERE id = ?1",
+        (id, minutes),
+    )?;
+    Ok(())
 }
 
 /// Sets what sync does with conflicts on a connection.

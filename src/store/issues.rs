@@ -14,6 +14,7 @@
 
 use rusqlite::{params_from_iter, types::Value, Connection as Db, Row};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::{opt_timestamp, optional, search, timestamp, Result, StoreError};
 use crate::model::{
@@ -392,7 +393,7 @@ pub fn id_by_number(db: &Db, repo_id: i64, number: u64) -> Result<Option<i64>> {
 }
 
 /// How [`list`] orders issues (a search ranks by relevance first).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum IssueSort {
     /// Most recently updated first.
@@ -415,7 +416,7 @@ impl IssueSort {
 }
 
 /// Which issues [`list`] returns. `None` fields do not filter.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct IssueQuery {
     pub state: Option<IssueState>,

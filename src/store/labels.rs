@@ -92,3 +92,32 @@ pub fn for_repo(db: &Db, repo_id: i64) -> Result<Vec<Label>> {
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// The milestones of a repository, open ones first, by title.
+///
+/// # Errors
+/// [`super::StoreError`] on a read failure.
+pub fn milestones_for_repo(db: &Db, repo_id: i64) -> Result<Vec<Milestone>> {
+    let mut stmt = db.prepare(
+        "SELECT remote_id, title, state, due_on FROM milestones WHERE repo_id = ?1
+         ORDER BY coalesce(state, '') = 'closed', title",
+    )?;
+    let rows = stmt.query_map([repo_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (remote_id, title, state, due_on) = row?;
+        Ok(Milestone {
+            remote_id,
+            title,
+            state,
+            due_on: super::opt_timestamp(due_on)?,
+        })
+    })
+    .collect()
+}

@@ -19,6 +19,7 @@ pub mod labels;
 pub mod outbox;
 pub mod repos;
 pub mod search;
+pub mod settings;
 pub mod sync_log;
 
 use std::path::{Path, PathBuf};

@@ -6,12 +6,13 @@
 
 use rusqlite::Connection as Db;
 use serde::Serialize;
+use ts_rs::TS;
 
 use super::{timestamp, Result};
 use crate::model::Timestamp;
 
 /// How an operation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum LogResult {
     Ok,
@@ -41,7 +42,7 @@ pub struct LogEntry<'a> {
 }
 
 /// A stored row, with names resolved for display.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct LogRecord {
     pub id: i64,
     pub at: Timestamp,
@@ -115,4 +116,33 @@ pub fn recent(db: &Db, limit: u32, issue_id: Option<i64>) -> Result<Vec<LogRecor
         })
     })
     .collect()
+}
+
+/// How many sync attempts of a connection failed in a row (newest first, up to its
+/// last success), with the newest failure's message.
+///
+/// # Errors
+/// [`super::StoreError`] on a read failure.
+pub fn failure_streak(db: &Db, connection_id: i64) -> Result<(u32, Option<String>)> {
+    let mut stmt = db.prepare(
+        "SELECT result, detail FROM sync_log
+         WHERE connection_id = ?1 AND operation IN ('pull', 'sync')
+         ORDER BY id DESC LIMIT 100",
+    )?;
+    let rows = stmt.query_map([connection_id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut streak = 0;
+    let mut newest = None;
+    for row in rows {
+        let (result, detail) = row?;
+        if result != "error" {
+            break;
+        }
+        if newest.is_none() {
+            newest = Some(detail);
+        }
+        streak += 1;
+    }
+    Ok((streak, newest))
 }

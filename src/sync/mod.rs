@@ -22,6 +22,7 @@ pub mod text_merge;
 use std::sync::Mutex;
 
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::model::{Connection, Repo, Timestamp};
 use crate::provider::{Provider, ProviderError, RetryPolicy};
@@ -75,7 +76,7 @@ impl Default for SyncOptions {
 }
 
 /// Progress of a sync, for a progress bar or stderr.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum SyncEvent {
     RepoStarted {
@@ -93,7 +94,7 @@ pub enum SyncEvent {
 }
 
 /// What one repository's pull did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
 pub struct RepoReport {
     /// `CONNECTION:OWNER/REPO`.
     pub repo: String,
@@ -118,7 +119,7 @@ pub struct RepoReport {
 }
 
 /// A failure in a report: a stable code and a message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ReportedError {
     pub code: String,
     pub message: String,

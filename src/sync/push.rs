@@ -34,7 +34,7 @@ use crate::store::sync_log::{LogEntry, LogResult};
 use crate::store::{comments, conflicts, issues, outbox, sync_log, Store};
 
 /// What one repository's push did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct PushReport {
     /// Local issues created on the tracker.
     pub created: usize,

@@ -30,6 +30,26 @@ pub fn merge_text(base: &str, local: &str, remote: &str) -> TextMerge {
     if remote == base {
         return TextMerge::Clean(local.to_string());
     }
+    match merge_lines(base, local, remote, false) {
+        (text, false) => TextMerge::Clean(text),
+        (_, true) => TextMerge::Conflict,
+    }
+}
+
+/// A starting point for merging by hand: the clean parts merged, each conflicting
+/// region shown as both versions between `<<<<<<< mine`, `=======` and
+/// `>>>>>>> theirs` lines (as git does).
+pub fn merge_text_with_markers(base: &str, local: &str, remote: &str) -> String {
+    match merge_text(base, local, remote) {
+        TextMerge::Clean(text) => text,
+        TextMerge::Conflict => merge_lines(base, local, remote, true).0,
+    }
+}
+
+/// The diff3 walk. Returns the merged text and whether a region conflicted; with
+/// `mark`, conflicting regions are written with markers, else the walk stops at the
+/// first one.
+fn merge_lines(base: &str, local: &str, remote: &str, mark: bool) -> (String, bool) {
     let base_lines = lines(base);
     let local_lines = lines(local);
     let remote_lines = lines(remote);
@@ -37,44 +57,55 @@ pub fn merge_text(base: &str, local: &str, remote: &str) -> TextMerge {
     let to_remote = matches(&base_lines, &remote_lines);
 
     let mut out = String::with_capacity(local.len().max(remote.len()));
+    let mut conflicted = false;
     let (mut b, mut l, mut r) = (0usize, 0usize, 0usize);
     loop {
         // The next base line that both sides kept, at or after where we are.
         let stable = (b..base_lines.len()).find(
             |&i| matches!((to_local[i], to_remote[i]), (Some(li), Some(ri)) if li >= l && ri >= r),
         );
-        let Some(i) = stable else {
-            // The tail after the last common line.
-            if !resolve(
-                &base_lines[b..],
-                &local_lines[l..],
-                &remote_lines[r..],
-                &mut out,
-            ) {
-                return TextMerge::Conflict;
-            }
-            return TextMerge::Clean(out);
+        let (i, li, ri) = match stable {
+            Some(i) => (i, to_local[i].unwrap_or(l), to_remote[i].unwrap_or(r)),
+            None => (base_lines.len(), local_lines.len(), remote_lines.len()),
         };
-        let (li, ri) = (to_local[i].unwrap_or(l), to_remote[i].unwrap_or(r));
-        if i == b && li == l && ri == r {
+        if stable.is_some() && i == b && li == l && ri == r {
             out.push_str(base_lines[i]);
             b += 1;
             l += 1;
             r += 1;
             continue;
         }
-        if !resolve(
-            &base_lines[b..i],
-            &local_lines[l..li],
-            &remote_lines[r..ri],
-            &mut out,
-        ) {
-            return TextMerge::Conflict;
+        let (bs, ls, rs) = (&base_lines[b..i], &local_lines[l..li], &remote_lines[r..ri]);
+        if !resolve(bs, ls, rs, &mut out) {
+            conflicted = true;
+            if !mark {
+                return (out, true);
+            }
+            write_conflict(ls, rs, &mut out);
+        }
+        if stable.is_none() {
+            return (out, conflicted);
         }
         b = i;
         l = li;
         r = ri;
     }
+}
+
+fn write_conflict(local: &[&str], remote: &[&str], out: &mut String) {
+    let block = |out: &mut String, lines: &[&str]| {
+        for line in lines {
+            out.push_str(line);
+        }
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    };
+    out.push_str("<<<<<<< mine\n");
+    block(out, local);
+    out.push_str("=======\n");
+    block(out, remote);
+    out.push_str(">>>>>>> theirs\n");
 }
 
 /// Merges one region between common lines; false when both sides changed it
@@ -203,6 +234,24 @@ mod tests {
         assert_eq!(
             merge_text(base, "A\nb\nc\n", "a\nb\nc"),
             TextMerge::Clean("A\nb\nc".to_string())
+        );
+    }
+
+    #[test]
+    fn a_hand_merge_starts_from_both_versions_of_each_conflicting_region() {
+        let draft = merge_text_with_markers(
+            BASE,
+            "title line LOCAL\nsecond\nthird\nfourth\nfifth mine\n",
+            "title line\nsecond\nthird\nfourth\nfifth theirs\n",
+        );
+        assert_eq!(
+            draft,
+            "title line LOCAL\nsecond\nthird\nfourth\n<<<<<<< mine\nfifth mine\n=======\nfifth theirs\n>>>>>>> theirs\n"
+        );
+        assert_eq!(
+            merge_text_with_markers(BASE, BASE, "x\n"),
+            "x\n",
+            "a clean merge has no markers"
         );
     }
 

@@ -12,6 +12,7 @@
 //!   be pushed); it can be discarded.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::Workspace;
 use crate::error::{Error, Result};
@@ -26,7 +27,7 @@ use crate::store::{comments, conflicts, connections, issues, outbox, repos, sync
 /// A local edit of an issue; `None` leaves a field alone. Label and assignee changes
 /// are additions and removals (or, with `labels`/`assignees`, the whole new set), so
 /// an edit never undoes what someone else added meanwhile.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct IssueEdit {
     pub title: Option<String>,
@@ -115,7 +116,7 @@ fn edit_set(
 }
 
 /// A new issue to create locally.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct NewIssue {
     pub title: String,
@@ -126,7 +127,7 @@ pub struct NewIssue {
 }
 
 /// How to settle a conflict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "take", content = "value", rename_all = "lowercase")]
 pub enum Resolution {
     /// Keep my value (it is pushed).
@@ -138,7 +139,7 @@ pub enum Resolution {
 }
 
 /// What [`Workspace::discard`] did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Discarded {
     /// The issue is back to the tracker's version.

@@ -61,9 +61,18 @@ DROP TABLE comments;
 ALTER TABLE comments_rebuilt RENAME TO comments;
 CREATE INDEX comments_issue ON comments (issue_id, created_at);
 
--- What to do when a field changed differently on both sides.
+-- What to do when a field changed differently on both sides, and how often the desktop
+-- app syncs the connection by itself.
 ALTER TABLE connections ADD COLUMN conflict_policy TEXT NOT NULL DEFAULT 'ask'
     CHECK (conflict_policy IN ('ask', 'remote-wins', 'local-wins'));
+ALTER TABLE connections ADD COLUMN poll_interval_minutes INTEGER NOT NULL DEFAULT 5
+    CHECK (poll_interval_minutes BETWEEN 1 AND 1440);
+
+-- Application settings (desktop notifications and the like), one JSON value per key.
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
 
 -- Local changes waiting for the tracker, oldest first.
 -- kind 'update': the issue's working copy differs from its base; what to send is derived

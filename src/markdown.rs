@@ -1,0 +1,83 @@
+//! Issue text to safe HTML: GitHub-flavoured markdown (tables, task lists,
+//! strikethrough, autolinks) rendered with pulldown-cmark, then sanitized with ammonia.
+//!
+//! Invariants: issue text is written by strangers, so the output never contains script,
+//! event handlers, `javascript:`/`data:` URLs, styles, iframes or forms, whatever the
+//! input; links get `rel="noopener noreferrer nofollow"` (the UI opens them in the
+//! system browser, never in the webview); images are kept only as plain `https:`
+//! images. IssueSync's own markers (HTML comments) disappear.
+
+use std::collections::HashSet;
+
+use pulldown_cmark::{html, Options, Parser};
+
+/// Renders issue or comment text as sanitized HTML.
+pub fn to_safe_html(text: &str) -> String {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_GFM;
+    let mut raw = String::with_capacity(text.len() * 3 / 2);
+    html::push_html(&mut raw, Parser::new_ext(text, options));
+    sanitizer().clean(&raw).to_string()
+}
+
+fn sanitizer() -> ammonia::Builder<'static> {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .add_tags(["input"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attribute_values("input", "type", ["checkbox"])
+        .add_tag_attributes("img", ["src", "alt", "title"])
+        .add_tag_attributes("code", ["class"])
+        .add_tag_attributes("th", ["align"])
+        .add_tag_attributes("td", ["align"]);
+    builder
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[test]
+    fn github_flavoured_markdown_renders() {
+        let html = to_safe_html(
+            "# Title\n\n- [x] done\n- [ ] todo\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ <https://example.com>",
+        );
+        assert!(html.contains("<h1>Title</h1>"), "{html}");
+        assert!(html.contains("type=\"checkbox\""), "task lists: {html}");
+        assert!(html.contains("<table>"), "tables: {html}");
+        assert!(html.contains("<del>old</del>"), "strikethrough: {html}");
+        assert!(
+            html.contains("href=\"https://example.com\"") && html.contains("noopener"),
+            "links, opened safely: {html}"
+        );
+    }
+
+    #[rstest]
+    #[case::script_tag("<script>alert(1)</script>hi", "<script")]
+    #[case::event_handler("<img src=\"https://x/y.png\" onerror=\"alert(1)\">", "onerror")]
+    #[case::javascript_link("[click](javascript:alert(1))", "javascript:")]
+    #[case::data_url("<a href=\"data:text/html,<script>x</script>\">x</a>", "data:")]
+    #[case::iframe("<iframe src=\"https://evil\"></iframe>", "<iframe")]
+    #[case::style("<p style=\"position:fixed\">x</p>", "style=")]
+    #[case::form("<form action=\"https://evil\"><input name=q></form>", "<form")]
+    #[case::svg_script("<svg><script>alert(1)</script></svg>", "<svg")]
+    fn hostile_input_is_neutralised(#[case] input: &str, #[case] forbidden: &str) {
+        let html = to_safe_html(input);
+        assert!(
+            !html.to_lowercase().contains(forbidden),
+            "{forbidden} survived in {html}"
+        );
+    }
+
+    #[test]
+    fn markers_vanish() {
+        let html = to_safe_html("text\n\n<!-- issuesync:abc -->");
+        assert!(!html.contains("issuesync"), "{html}");
+        assert!(html.contains("text"));
+    }
+}
