@@ -5,6 +5,7 @@ mod common;
 
 mod cli_contract;
 mod fake_gitea_fidelity;
+mod fake_github_fidelity;
 mod fake_gitlab_fidelity;
 mod gitea_contract;
 mod gitea_sync;
