@@ -9,5 +9,6 @@ mod fake_github_fidelity;
 mod fake_gitlab_fidelity;
 mod gitea_contract;
 mod gitea_sync;
+mod github_contract;
 mod keychain;
 mod provider_story;
