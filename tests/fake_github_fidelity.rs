@@ -1696,6 +1696,10 @@ async fn fake_github_rate_limit_next_secondary_limits_and_fail_next() {
     let secondary = get(&g, &path, Auth::Bearer(ALICE)).await;
     assert_eq!(secondary.status, StatusCode::FORBIDDEN);
     assert_eq!(secondary.header("retry-after"), Some("7"));
+    assert!(
+        secondary.header_u64("x-ratelimit-remaining") > 0,
+        "a secondary limit leaves primary requests"
+    );
     assert!(secondary.body["message"]
         .as_str()
         .unwrap()
@@ -1706,6 +1710,10 @@ async fn fake_github_rate_limit_next_secondary_limits_and_fail_next() {
         let r = get(&g, &path, Auth::Anon).await;
         assert_eq!(r.status, StatusCode::BAD_GATEWAY);
         assert_eq!(r.body["message"], "Bad Gateway");
+        assert!(
+            r.header("x-ratelimit-remaining").is_some(),
+            "headers on every answer"
+        );
     }
     let n = issue(&g, "fail");
     g.fail_next(1, 500);

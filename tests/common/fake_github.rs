@@ -77,8 +77,9 @@
 //! - `ETag` is `W/"<hash of the body>"`, so it changes exactly when the body changes, and is sent
 //!   on every JSON success answer; `If-None-Match` (a list, `*`, weak comparison) on a GET answers
 //!   304 with an empty body. Single issues also carry `Last-Modified`.
-//! - Primary limits: 5000 requests an hour with a token, 60 without (keyed by user, or by the
-//!   caller's address for anonymous requests and failed logins), `x-ratelimit-resource: core`;
+//! - Every API answer (injected failures too) carries the `x-ratelimit-*` headers. Primary
+//!   limits: 5000 requests an hour with a token, 60 without (keyed by user, or by the caller's
+//!   address for anonymous requests and failed logins), `x-ratelimit-resource: core`;
 //!   issue search has its own bucket (`search`, 30 a minute with a token, 10 without). An
 //!   exhausted bucket answers 403 `API rate limit exceeded for user ID <id>.` (anonymous: `…for
 //!   127.0.0.1. …`) with `x-ratelimit-remaining: 0` and no `retry-after`; a secondary limit
@@ -1887,6 +1888,31 @@ fn answer(
         parsed,
     } = req;
     let mut headers = common_headers(seq);
+    // `None`: a web page, outside the API (no rate limit there).
+    let api_path = path
+        .strip_prefix("/api/v3")
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+        .map(str::to_string);
+    let doer = resolve_auth(w, authorization);
+    let authed = matches!(doer, Ok(Some(_)));
+    let search = api_path
+        .as_deref()
+        .is_some_and(|p| p.starts_with("/search/"));
+    let (resource, window, limit) = match (search, authed) {
+        (true, true) => ("search", 60, SEARCH_LIMIT_AUTHENTICATED),
+        (true, false) => ("search", 60, SEARCH_LIMIT_ANONYMOUS),
+        (false, true) => ("core", 3600, w.core_limits.0),
+        (false, false) => ("core", 3600, w.core_limits.1),
+    };
+    let identity = match doer {
+        Ok(Some(id)) => format!("user:{id}"),
+        _ => "ip:127.0.0.1".to_string(),
+    };
+    let count = |w: &mut World| {
+        let b = w.bucket(&identity, resource, window);
+        b.used += 1;
+        (b.used, b.reset)
+    };
 
     if w.fail_count > 0 {
         w.fail_count -= 1;
@@ -1898,6 +1924,10 @@ fn answer(
             503 => "Service Unavailable",
             _ => status.canonical_reason().unwrap_or("Error"),
         };
+        if api_path.is_some() {
+            let (used, reset) = count(w);
+            headers.extend(rate_headers(limit, used, reset, resource));
+        }
         let e = gh_err(status, message, DOCS_ROOT);
         return (
             build_response(status, Some(e.body.to_string()), &headers),
@@ -1905,20 +1935,18 @@ fn answer(
             false,
         );
     }
-    let probe_doer = resolve_auth(w, authorization).ok().flatten();
     if w.rate_limit_count > 0 {
         w.rate_limit_count -= 1;
         let secs = w.rate_limit_secs;
         let status = StatusCode::from_u16(w.rate_limit_status).unwrap_or(StatusCode::FORBIDDEN);
-        let limit = if probe_doer.is_some() {
-            w.core_limits.0
-        } else {
-            w.core_limits.1
-        };
         // Rounded up: the limit lifts no earlier than `secs` from now.
         let reset = (epoch_now() + secs as f64).ceil() as i64;
-        headers.extend(rate_headers(limit, limit, reset, "core"));
-        let e = gh_err(status, &rate_limited_message(probe_doer), DOC_RATE_LIMIT);
+        headers.extend(rate_headers(limit, limit, reset, resource));
+        let e = gh_err(
+            status,
+            &rate_limited_message(doer.ok().flatten()),
+            DOC_RATE_LIMIT,
+        );
         return (
             build_response(status, Some(e.body.to_string()), &headers),
             None,
@@ -1928,6 +1956,8 @@ fn answer(
     if w.secondary_count > 0 {
         w.secondary_count -= 1;
         let secs = w.secondary_secs;
+        let (used, reset) = count(w);
+        headers.extend(rate_headers(limit, used, reset, resource));
         headers.push(("retry-after".into(), secs.to_string()));
         let e = gh_err(
             StatusCode::FORBIDDEN,
@@ -1943,26 +1973,8 @@ fn answer(
         );
     }
 
-    let below = match path.strip_prefix("/api/v3") {
-        Some(rest) if rest.is_empty() || rest.starts_with('/') => rest.to_string(),
-        _ => return (web_page(w, method, path), None, false),
-    };
-    let doer = resolve_auth(w, authorization);
-    let authed = matches!(doer, Ok(Some(_)));
-    let (resource, window, limit) = if below.starts_with("/search/") {
-        if authed {
-            ("search", 60, SEARCH_LIMIT_AUTHENTICATED)
-        } else {
-            ("search", 60, SEARCH_LIMIT_ANONYMOUS)
-        }
-    } else if authed {
-        ("core", 3600, w.core_limits.0)
-    } else {
-        ("core", 3600, w.core_limits.1)
-    };
-    let identity = match doer {
-        Ok(Some(id)) => format!("user:{id}"),
-        _ => "ip:127.0.0.1".to_string(),
+    let Some(below) = api_path else {
+        return (web_page(w, method, path), None, false);
     };
     let (used, reset) = {
         let b = w.bucket(&identity, resource, window);
@@ -1981,11 +1993,6 @@ fn answer(
             false,
         );
     }
-    let count = |w: &mut World| {
-        let b = w.bucket(&identity, resource, window);
-        b.used += 1;
-        (b.used, b.reset)
-    };
     let doer = match doer {
         Ok(d) => d,
         Err(()) => {

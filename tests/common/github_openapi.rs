@@ -19,7 +19,7 @@
 //!   whatever its `oneOf`/`anyOf` branches say: the description puts `nullable` next to a
 //!   type-less `oneOf` in several request bodies (`title`, `milestone` of update-issue; see
 //!   `shared/contracts/SOURCES.md`), which OpenAPI 3.0 means as "or null". `pattern`,
-//!   `discriminator` and `readOnly` are not checked.
+//!   `uniqueItems`, `maxProperties`, `discriminator` and `readOnly` are not checked.
 //!
 //! Every error names the JSON pointer of the offending value (`/items/3/user/login: …`).
 #![allow(dead_code)]
