@@ -18,7 +18,7 @@ use issuesync::Workspace;
 use tempfile::TempDir;
 
 use crate::common::fake_gitea::FakeGitea;
-// GITHUB-PENDING use crate::common::fake_github::FakeGitHub;
+use crate::common::fake_github::FakeGitHub;
 use crate::common::fake_gitlab::FakeGitLab;
 use crate::common::tracker::{FakeTracker, NewIssue, RemoteEdit};
 
@@ -443,7 +443,7 @@ async fn error_story(t: &dyn FakeTracker) {
 fn trackers() -> Vec<Box<dyn FakeTracker>> {
     vec![
         Box::new(FakeGitea::start()),
-        // GITHUB-PENDING Box::new(FakeGitHub::start()),
+        Box::new(FakeGitHub::start()),
         Box::new(FakeGitLab::start()),
     ]
 }

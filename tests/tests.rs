@@ -5,8 +5,10 @@ mod common;
 
 mod cli_contract;
 mod fake_gitea_fidelity;
+mod fake_github_fidelity;
 mod fake_gitlab_fidelity;
 mod gitea_contract;
 mod gitea_sync;
+mod github_contract;
 mod keychain;
 mod provider_story;
