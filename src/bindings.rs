@@ -17,7 +17,7 @@ use crate::store::sync_log::LogRecord;
 use crate::sync::SyncEvent;
 use crate::workspace::{
     ConnectionAdded, ConnectionRemoved, Discarded, IssueEdit, IssueView, NewConnectionRequest,
-    NewIssue, Resolution, SyncOverview, SyncSummary,
+    NewIssue, Resolution, SyncFinished, SyncOverview, SyncProgress, SyncSummary,
 };
 
 /// Where the UI keeps the generated files, relative to the workspace root.
@@ -46,6 +46,9 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     SyncStatus::export_all(&cfg)?;
     SyncSummary::export_all(&cfg)?;
     SyncEvent::export_all(&cfg)?;
+    SyncProgress::export_all(&cfg)?;
+    SyncFinished::export_all(&cfg)?;
+    crate::ErrorReport::export_all(&cfg)?;
     LogRecord::export_all(&cfg)?;
     Connection::export_all(&cfg)?;
     ConnectionAdded::export_all(&cfg)?;

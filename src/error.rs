@@ -49,6 +49,10 @@ pub enum Error {
     EmptyToken,
     #[error("the title cannot be empty")]
     EmptyTitle,
+    #[error("{reference} is not on the tracker yet: the next sync creates it")]
+    NotOnTracker { reference: String },
+    #[error("{url:?} is not a web link (only http and https links open outside)")]
+    NotAWebLink { url: String },
     #[error("nothing to change: give at least one field to edit")]
     NothingToEdit,
     #[error(
@@ -115,6 +119,8 @@ impl Error {
             Self::EmptyTitle | Self::NothingToEdit | Self::BadFieldValue { .. } => "invalid_input",
             Self::UnknownField(_) | Self::UnknownPolicy(_) => "invalid_input",
             Self::RemoteGone { .. } => "remote_gone",
+            Self::NotOnTracker { .. } => "not_on_tracker",
+            Self::NotAWebLink { .. } => "invalid_input",
             Self::NoConflict { .. } => "no_conflict",
             Self::SyncBusy { .. } => "sync_busy",
             Self::DataDir { .. } => "store_open",
@@ -138,3 +144,19 @@ impl From<rusqlite::Error> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error as the UI and scripts receive it: the stable code and the one-line message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct ErrorReport {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<Error> for ErrorReport {
+    fn from(e: Error) -> Self {
+        Self {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}

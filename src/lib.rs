@@ -18,7 +18,7 @@ pub mod store;
 pub mod sync;
 pub mod workspace;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorReport, Result};
 pub use workspace::Workspace;
 
 /// The core's version, shown by the CLI and the desktop app.

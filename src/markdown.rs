@@ -22,6 +22,22 @@ pub fn to_safe_html(text: &str) -> String {
     sanitizer().clean(&raw).to_string()
 }
 
+/// Checks that a link clicked in issue text is an `http(s)` URL before it is handed to
+/// the system browser; returns it normalised.
+///
+/// # Errors
+/// [`crate::Error::NotAWebLink`] for anything else (`file:`, `javascript:`, garbage).
+pub fn web_link(url: &str) -> crate::Result<String> {
+    match url::Url::parse(url.trim()) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => {
+            Ok(parsed.to_string())
+        }
+        _ => Err(crate::Error::NotAWebLink {
+            url: url.to_string(),
+        }),
+    }
+}
+
 fn sanitizer() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
     builder
@@ -72,6 +88,16 @@ mod tests {
             !html.to_lowercase().contains(forbidden),
             "{forbidden} survived in {html}"
         );
+    }
+
+    #[rstest]
+    #[case::https("https://github.com/o/r/issues/1", true)]
+    #[case::http("http://gitea.local/o/r", true)]
+    #[case::file("file:///etc/passwd", false)]
+    #[case::script("javascript:alert(1)", false)]
+    #[case::relative("/o/r/issues/1", false)]
+    fn only_web_links_open_outside(#[case] url: &str, #[case] ok: bool) {
+        assert_eq!(web_link(url).is_ok(), ok, "{url}");
     }
 
     #[test]

@@ -72,10 +72,35 @@ pub struct SyncSummary {
     pub repos: Vec<RepoReport>,
 }
 
+/// Progress of a sync of one connection, as the desktop app forwards it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SyncProgress {
+    pub connection: String,
+    pub event: SyncEvent,
+}
+
+/// A sync of one connection (or of all, `connection` `None`) ended.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SyncFinished {
+    pub connection: Option<String>,
+    pub summary: Option<SyncSummary>,
+    pub error: Option<crate::ErrorReport>,
+}
+
 impl SyncSummary {
     /// Whether every repository synced.
     pub fn succeeded(&self) -> bool {
         self.repos.iter().all(|r| r.error.is_none())
+    }
+}
+
+/// Where the mirror lives when no `--data-dir` is given: `ISSUESYNC_DATA_DIR`, else the
+/// OS data dir (`~/.local/share/issuesync` on Linux). The CLI and the desktop app share
+/// it, so both see the same mirror.
+pub fn default_data_dir() -> Option<PathBuf> {
+    match std::env::var_os("ISSUESYNC_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
+        _ => dirs::data_dir().map(|d| d.join("issuesync")),
     }
 }
 

@@ -99,9 +99,8 @@ enum RepoCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data_dir = match cli.data_dir {
         Some(dir) => dir,
-        None => dirs::data_dir()
-            .context("no data directory is known for this OS; pass --data-dir DIR")?
-            .join("issuesync"),
+        None => issuesync::workspace::default_data_dir()
+            .context("no data directory is known for this OS; pass --data-dir DIR")?,
     };
     let workspace = Workspace::open(&data_dir, Box::new(KeychainStore))?;
     match cli.command {

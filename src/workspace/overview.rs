@@ -225,4 +225,15 @@ impl Workspace {
             _ => conflict.local.clone(),
         })
     }
+
+    /// The page of an issue on its tracker, for "Open on GitHub/GitLab/Gitea".
+    ///
+    /// # Errors
+    /// An unknown issue, or one created here and not pushed yet (it has no page).
+    pub fn remote_url(&self, reference: &str) -> Result<String> {
+        let detail = self.issue(reference)?;
+        detail.issue.remote_url.ok_or(Error::NotOnTracker {
+            reference: detail.issue.reference,
+        })
+    }
 }

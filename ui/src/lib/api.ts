@@ -14,6 +14,7 @@ import type { ConflictPolicy } from "./bindings/ConflictPolicy";
 import type { Connection } from "./bindings/Connection";
 import type { ConnectionAdded } from "./bindings/ConnectionAdded";
 import type { ConnectionRemoved } from "./bindings/ConnectionRemoved";
+import type { ErrorReport } from "./bindings/ErrorReport";
 import type { Discarded } from "./bindings/Discarded";
 import type { Field } from "./bindings/Field";
 import type { FieldValue } from "./bindings/FieldValue";
@@ -30,16 +31,14 @@ import type { RemoteRepo } from "./bindings/RemoteRepo";
 import type { Repo } from "./bindings/Repo";
 import type { RepoFilter } from "./bindings/RepoFilter";
 import type { Resolution } from "./bindings/Resolution";
-import type { SyncEvent } from "./bindings/SyncEvent";
+import type { SyncFinished } from "./bindings/SyncFinished";
 import type { SyncOverview } from "./bindings/SyncOverview";
+import type { SyncProgress } from "./bindings/SyncProgress";
 import type { SyncSummary } from "./bindings/SyncSummary";
 import type { User } from "./bindings/User";
 
 /** How every command fails: the core's stable code and a one-line message. */
-export interface ApiError {
-  code: string;
-  message: string;
-}
+export type ApiError = ErrorReport;
 
 export function isApiError(value: unknown): value is ApiError {
   return (
@@ -50,18 +49,9 @@ export function isApiError(value: unknown): value is ApiError {
   );
 }
 
-/** Progress of a background or "Sync now" sync of one connection. */
-export interface SyncProgress {
-  connection: string;
-  event: SyncEvent;
-}
-
-/** A sync of one connection (or all, `connection` null) ended. */
-export interface SyncFinished {
-  connection: string | null;
-  summary: SyncSummary | null;
-  error: ApiError | null;
-}
+/** Progress of a background or "Sync now" sync of one connection (`SyncProgress`),
+ * and its end (`SyncFinished`, with the summary or the error). */
+export type { SyncFinished, SyncProgress };
 
 // ----- app ------------------------------------------------------------------------
 
