@@ -4,6 +4,7 @@
 mod common;
 
 mod cli_contract;
+mod crash_safety;
 mod fake_gitea_fidelity;
 mod fake_github_fidelity;
 mod fake_gitlab_fidelity;
@@ -12,3 +13,4 @@ mod gitea_sync;
 mod github_contract;
 mod keychain;
 mod provider_story;
+mod two_way_sync;

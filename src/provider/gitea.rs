@@ -467,6 +467,12 @@ impl Provider for Gitea {
             .then_some(())
             .ok_or(ProviderError::NeedsToken)?;
         let what = format!("issue {full_path}#{number}");
+        // Everything that can be refused is checked before the first write, so a
+        // refusal leaves the issue as it was.
+        let label_ids = match &changes.labels {
+            Some(labels) => Some(self.label_ids(full_path, &labels.desired).await?),
+            None => None,
+        };
         let mut patch = Map::new();
         if let Some(title) = &changes.title {
             patch.insert("title".into(), json!(title));
@@ -501,8 +507,7 @@ impl Provider for Gitea {
                 )
                 .await?;
         }
-        if let Some(labels) = &changes.labels {
-            let ids = self.label_ids(full_path, &labels.desired).await?;
+        if let Some(ids) = label_ids {
             let mut url = self.issue_url(full_path, number)?;
             url.path_segments_mut()
                 .map_err(|_| ProviderError::InvalidInput("bad URL".into()))?

@@ -266,6 +266,71 @@ mod tests {
     }
 
     #[test]
+    fn upgrading_a_mirror_keeps_its_issues_links_and_cascades() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DATABASE_FILE);
+        {
+            // A mirror written before local editing existed.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL);",
+            )
+            .unwrap();
+            for (version, sql) in &MIGRATIONS[..2] {
+                conn.execute_batch(sql).unwrap();
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?1, 'then')",
+                    [version],
+                )
+                .unwrap();
+            }
+            conn.execute_batch(
+                "INSERT INTO connections (id, name, provider, web_url, api_url, secret_key, created_at)
+                     VALUES (1, 'w', 'gitea', 'https://g', 'https://g/api/v1', 'k', 't');
+                 INSERT INTO repos (id, connection_id, full_path, created_at) VALUES (1, 1, 'o/r', 't');
+                 INSERT INTO issues (id, repo_id, remote_id, number, title, body, state, created_at,
+                     updated_at, remote_url, sync_status)
+                     VALUES (7, 1, 700, 3, 'kept', 'body', 'open', 't', 't', 'https://g/o/r/issues/3', 'synced');
+                 INSERT INTO issue_labels VALUES (7, 'bug');
+                 INSERT INTO issue_bases VALUES (7, '{}', 't', 't');
+                 INSERT INTO comments (issue_id, remote_id, body, created_at, updated_at)
+                     VALUES (7, 70, 'a comment', 't', 't');
+                 INSERT INTO sync_log (at, issue_id, operation, result) VALUES ('t', 7, 'pull', 'ok');",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let db = store.conn();
+        let (title, number): (String, i64) = db
+            .query_row("SELECT title, number FROM issues WHERE id = 7", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((title.as_str(), number), ("kept", 3));
+        let fk: i64 = db
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1, "foreign keys are back on after migrating");
+        db.execute("DELETE FROM issues WHERE id = 7", []).unwrap();
+        let left: i64 = db
+            .query_row(
+                "SELECT (SELECT count(*) FROM issue_labels) + (SELECT count(*) FROM issue_bases)
+                      + (SELECT count(*) FROM comments)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            left, 0,
+            "the rebuilt issues table still cascades to its children"
+        );
+        let unlinked: Option<i64> = db
+            .query_row("SELECT issue_id FROM sync_log", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(unlinked, None, "log rows survive, unlinked");
+    }
+
+    #[test]
     fn a_database_from_a_newer_version_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DATABASE_FILE);

@@ -31,7 +31,7 @@ use crate::provider::{IssueListing, NewRemoteIssue, Provider, ProviderError, Ret
 use crate::remote_url::issue_web_url;
 use crate::store::outbox::OutboxEntry;
 use crate::store::sync_log::{LogEntry, LogResult};
-use crate::store::{comments, conflicts, issues, outbox, sync_log, Store};
+use crate::store::{comments, conflicts, issues, outbox, repos, sync_log, Store};
 
 /// What one repository's push did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
@@ -309,15 +309,19 @@ async fn push_update(
 }
 
 /// Looks for a create that may already be on the tracker: its marker in the body of an
-/// issue updated since it was first sent.
+/// issue updated since the repository's cursor. The cursor is the tracker's own time
+/// (the newest `updated_at` mirrored), so a wrong clock here cannot hide the issue; a
+/// repository never pulled is listed in full.
 async fn find_created(
     ctx: &PushContext<'_>,
     marker: &str,
-    sent_at: Timestamp,
 ) -> Result<Option<RemoteIssue>, ProviderError> {
-    // A few minutes of slack for clocks that disagree.
+    let cursor = repos::pull_state(lock(ctx.store).conn(), ctx.repo.id)
+        .map(|state| state.issues_cursor)
+        .unwrap_or(None);
     let listing = IssueListing {
-        since: Some(sent_at.plus_seconds(-600)),
+        // Slack for clocks that round and for a cursor that ran ahead of the create.
+        since: cursor.map(|c| c.plus_seconds(-600)),
         ..IssueListing::default()
     };
     let mut page: Option<String> = None;
@@ -350,8 +354,8 @@ async fn push_create(
     let mut sent_at = entry.sent_at;
     let mut attempt = 0;
     loop {
-        if let Some(sent) = sent_at {
-            match find_created(ctx, &marker, sent).await {
+        if sent_at.is_some() {
+            match find_created(ctx, &marker).await {
                 Ok(Some(found)) => {
                     let url = url_of(ctx, &found);
                     lock(ctx.store)

@@ -376,7 +376,8 @@ impl Workspace {
             conflicts::delete_all(tx, id)?;
             comments::delete_unpushed(tx, id)?;
             let Some(base) = base else {
-                issues::delete_local(tx, id)?;
+                // Logged first: deleting the issue then unlinks the row (ON DELETE SET
+                // NULL) and the reference stays in its text.
                 log_issue(
                     tx,
                     &issue,
@@ -384,6 +385,7 @@ impl Workspace {
                     "discard",
                     "deleted the local issue before it was pushed",
                 )?;
+                issues::delete_local(tx, id)?;
                 return Ok(false);
             };
             let repo_id = issues::repo_of(tx, id)?;
