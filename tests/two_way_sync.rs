@@ -659,3 +659,50 @@ mod every_tracker {
         pulls_merge_remote_changes_into_pending_edits,
     );
 }
+
+/// Gitea's compare-and-swap: someone edits the body between our re-read and our write;
+/// the stale `content_version` is refused (409), the push re-reads, merges and tries
+/// again, and both edits land.
+#[tokio::test(flavor = "multi_thread")]
+async fn gitea_content_version_turns_a_race_into_a_merge() {
+    let fake = FakeGitea::start();
+    let s = setup(&fake).await;
+    let n = s.numbers[0];
+    s.ws.edit_issue(
+        &s.reference(0),
+        &IssueEdit {
+            body: Some("Steps:\n1. open the app\n2. click\n\nExpected: no crash\n".into()),
+            ..IssueEdit::default()
+        },
+    )
+    .unwrap();
+    fake.edit_after_next_read(s.repo, n, |i| {
+        i.body = "Steps:\n1. open\n2. click\n\nExpected: no crash, ever\n".into();
+    });
+    fake.clear_requests();
+    s.sync().await;
+    let patches: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect();
+    assert_eq!(
+        patches.len(),
+        2,
+        "the stale write was refused once: {patches:#?}"
+    );
+    assert!(
+        patches.iter().all(|p| p
+            .body
+            .as_ref()
+            .is_some_and(|b| b.get("content_version").is_some())),
+        "every PATCH carries the version it was based on"
+    );
+    let remote = FakeTracker::issue(&fake, s.repo, n).unwrap();
+    assert_eq!(
+        remote.body.trim_end(),
+        "Steps:\n1. open the app\n2. click\n\nExpected: no crash, ever",
+        "the racing edit and ours are both on the tracker"
+    );
+    assert_eq!(s.local(0).issue.sync_status.as_str(), "synced");
+}

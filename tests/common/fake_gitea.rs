@@ -350,34 +350,22 @@ impl FakeGitea {
     pub fn edit_issue(&self, repo: &str, number: u64, edit: impl FnOnce(&mut FakeIssue)) {
         let mut w = self.shared.world();
         let ri = w.repo_index_or_panic(repo);
-        let before = w.repos[ri]
-            .issues
-            .get(&number)
-            .cloned()
-            .unwrap_or_else(|| panic!("fake gitea: no issue #{number} in {repo}"));
-        let mut issue = before.clone();
-        edit(&mut issue);
-        issue.id = before.id;
-        issue.number = before.number;
-        if issue.body != before.body && issue.content_version == before.content_version {
-            issue.content_version += 1;
-        }
-        let now = w.tick();
-        issue.updated_at = now;
-        match issue.state.as_str() {
-            "closed" => {
-                if before.state != "closed" || issue.closed_at.is_none() {
-                    issue.closed_at = Some(now);
-                }
-            }
-            _ => {
-                issue.state = "open".to_string();
-                issue.closed_at = None;
-            }
-        }
-        w.save_issue(ri, issue);
+        w.edit_as_someone_else(ri, number, edit);
     }
 
+    /// Plays a race: right after the next `GET` of issue `number` has been answered,
+    /// someone else edits it, so a client that read it and then writes holds a stale
+    /// `content_version`.
+    pub fn edit_after_next_read(
+        &self,
+        repo: &str,
+        number: u64,
+        edit: impl FnOnce(&mut FakeIssue) + Send + 'static,
+    ) {
+        let mut w = self.shared.world();
+        let ri = w.repo_index_or_panic(repo);
+        w.after_next_read = Some((ri, number, Box::new(edit)));
+    }
     /// Deletes an issue or PR and its comments (later GETs answer 404). Advances the clock.
     pub fn delete_issue(&self, repo: &str, number: u64) {
         let mut w = self.shared.world();
@@ -580,7 +568,10 @@ struct World {
     fail_status: u16,
     drop_next_write: bool,
     delay_next_write: Option<std::time::Duration>,
+    after_next_read: Option<(usize, u64, RaceEdit)>,
 }
+
+type RaceEdit = Box<dyn FnOnce(&mut FakeIssue) + Send>;
 
 impl World {
     fn new() -> World {
@@ -603,12 +594,44 @@ impl World {
             fail_status: 500,
             drop_next_write: false,
             delay_next_write: None,
+            after_next_read: None,
         }
     }
 
     fn tick(&mut self) -> DateTime<Utc> {
         self.now += Duration::seconds(1);
         self.now
+    }
+
+    /// A change made outside the API (by "someone else"): bumps `updated_at`, and
+    /// `content_version` when the body changed.
+    fn edit_as_someone_else(&mut self, ri: usize, number: u64, edit: impl FnOnce(&mut FakeIssue)) {
+        let before = self.repos[ri]
+            .issues
+            .get(&number)
+            .cloned()
+            .unwrap_or_else(|| panic!("fake gitea: no issue #{number}"));
+        let mut issue = before.clone();
+        edit(&mut issue);
+        issue.id = before.id;
+        issue.number = before.number;
+        if issue.body != before.body && issue.content_version == before.content_version {
+            issue.content_version += 1;
+        }
+        let now = self.tick();
+        issue.updated_at = now;
+        match issue.state.as_str() {
+            "closed" => {
+                if before.state != "closed" || issue.closed_at.is_none() {
+                    issue.closed_at = Some(now);
+                }
+            }
+            _ => {
+                issue.state = "open".to_string();
+                issue.closed_at = None;
+            }
+        }
+        self.save_issue(ri, issue);
     }
 
     fn ensure_user(&mut self, login: &str) -> i64 {
@@ -1298,7 +1321,16 @@ fn repo_route(w: &mut World, ctx: &Ctx<'_>, ri: usize, rest: &[&str]) -> ApiResu
                 ([], &Method::GET) => {
                     let r = &w.repos[ri];
                     let issue = r.issues.get(&number).ok_or_else(not_found)?;
-                    Ok(Reply::ok(render_issue(ctx, w, r, issue)))
+                    let reply = Reply::ok(render_issue(ctx, w, r, issue));
+                    if w.after_next_read
+                        .as_ref()
+                        .is_some_and(|(i, n, _)| *i == ri && *n == number)
+                    {
+                        if let Some((_, _, edit)) = w.after_next_read.take() {
+                            w.edit_as_someone_else(ri, number, edit);
+                        }
+                    }
+                    Ok(reply)
                 }
                 ([], &Method::PATCH) => edit_issue_api(w, ctx, ri, number),
                 ([], &Method::DELETE) => delete_issue_api(w, ctx, ri, number),
