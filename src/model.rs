@@ -314,6 +314,10 @@ pub struct RemoteIssue {
     /// Set when the tracker says the issue moved elsewhere (GitLab `moved_to_id`).
     #[serde(default)]
     pub moved_to: Option<String>,
+    /// How many comments the tracker says the issue has, where that decides whether
+    /// they need fetching (GitLab `user_notes_count`; comments are per issue there).
+    #[serde(default)]
+    pub comment_count: Option<u64>,
 }
 
 /// A comment as a tracker reports it. `issue_number` ties it to its issue.

@@ -11,6 +11,7 @@ mod fake_gitlab_fidelity;
 mod gitea_contract;
 mod gitea_sync;
 mod github_contract;
+mod gitlab_sync;
 mod keychain;
 mod provider_story;
 mod two_way_sync;

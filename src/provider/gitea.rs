@@ -759,6 +759,7 @@ impl TryFrom<wire::Issue> for RemoteIssue {
                 content_version: i.content_version,
             },
             moved_to: None,
+            comment_count: None,
         })
     }
 }

@@ -661,6 +661,7 @@ impl wire::Issue {
             remote_url: self.html_url.filter(|u| !u.is_empty()),
             version: RemoteVersion::default(),
             moved_to: None,
+            comment_count: None,
         })
     }
 }

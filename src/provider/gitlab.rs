@@ -634,6 +634,7 @@ impl wire::Issue {
             remote_url: self.web_url.filter(|u| !u.is_empty()),
             version: RemoteVersion::default(),
             moved_to: self.moved_to_id.map(|id| format!("GitLab issue id {id}")),
+            comment_count: self.user_notes_count,
         })
     }
 }
@@ -684,6 +685,8 @@ mod wire {
         pub closed_at: Option<String>,
         pub web_url: Option<String>,
         pub moved_to_id: Option<i64>,
+        /// Comments by people (system notes not counted).
+        pub user_notes_count: Option<u64>,
     }
 
     #[derive(Deserialize)]

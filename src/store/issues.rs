@@ -343,13 +343,15 @@ pub fn numbers_fetched_since(
 }
 
 /// Issues of `repo_id` whose comments are due: the tracker's `updated_at` (base) moved
-/// past the last comment fetch. Returns (local id, number, base updated_at).
+/// past the last comment fetch. Returns (local id, number, base updated_at, the comment
+/// count the tracker reported, if it did).
 ///
 /// # Errors
 /// [`StoreError`] on a read failure.
-pub fn comments_due(db: &Db, repo_id: i64) -> Result<Vec<(i64, u64, Timestamp)>> {
+pub fn comments_due(db: &Db, repo_id: i64) -> Result<Vec<(i64, u64, Timestamp, Option<u64>)>> {
     let mut stmt = db.prepare(
-        "SELECT i.id, i.number, b.updated_at FROM issues i JOIN issue_bases b ON b.issue_id = i.id
+        "SELECT i.id, i.number, b.updated_at, json_extract(b.snapshot, '$.comment_count')
+         FROM issues i JOIN issue_bases b ON b.issue_id = i.id
          WHERE i.repo_id = ?1 AND i.remote_status = 'present'
            AND (i.comments_synced_at IS NULL OR i.comments_synced_at < b.updated_at)
          ORDER BY b.updated_at",
@@ -359,11 +361,17 @@ pub fn comments_due(db: &Db, repo_id: i64) -> Result<Vec<(i64, u64, Timestamp)>>
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,
             r.get::<_, String>(2)?,
+            r.get::<_, Option<i64>>(3)?,
         ))
     })?;
     rows.map(|row| {
-        let (id, number, updated) = row?;
-        Ok((id, number as u64, timestamp(updated)?))
+        let (id, number, updated, count) = row?;
+        Ok((
+            id,
+            number as u64,
+            timestamp(updated)?,
+            count.map(|c| c as u64),
+        ))
     })
     .collect()
 }

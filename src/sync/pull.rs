@@ -125,10 +125,16 @@ async fn pull_issue_comments(
     report: &mut RepoReport,
 ) -> Result<(), SyncError> {
     let due = issues::comments_due(lock(store).conn(), repo.id)?;
-    for (issue_id, number, updated_at) in due {
-        let fetched = provider
-            .list_issue_comments(&repo.full_path, number)
-            .await?;
+    for (issue_id, number, updated_at, count) in due {
+        // The tracker says it has no comments: nothing to ask for (a first import of a
+        // big GitLab project would otherwise cost one request per issue).
+        let fetched = if count == Some(0) {
+            Vec::new()
+        } else {
+            provider
+                .list_issue_comments(&repo.full_path, number)
+                .await?
+        };
         lock(store).write(|tx| -> Result<(), SyncError> {
             for comment in &fetched {
                 store_comment(tx, repo.connection_id, issue_id, comment, report)?;
