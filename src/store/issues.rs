@@ -342,13 +342,23 @@ pub fn numbers_fetched_since(
     rows.map(|n| Ok(n? as u64)).collect()
 }
 
+/// An issue whose comments should be fetched again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommentsDue {
+    pub issue_id: i64,
+    pub number: u64,
+    /// The tracker's `updated_at` the fetch brings the comments up to.
+    pub updated_at: Timestamp,
+    /// How many comments the tracker reported, if it did.
+    pub comment_count: Option<u64>,
+}
+
 /// Issues of `repo_id` whose comments are due: the tracker's `updated_at` (base) moved
-/// past the last comment fetch. Returns (local id, number, base updated_at, the comment
-/// count the tracker reported, if it did).
+/// past the last comment fetch.
 ///
 /// # Errors
 /// [`StoreError`] on a read failure.
-pub fn comments_due(db: &Db, repo_id: i64) -> Result<Vec<(i64, u64, Timestamp, Option<u64>)>> {
+pub fn comments_due(db: &Db, repo_id: i64) -> Result<Vec<CommentsDue>> {
     let mut stmt = db.prepare(
         "SELECT i.id, i.number, b.updated_at, json_extract(b.snapshot, '$.comment_count')
          FROM issues i JOIN issue_bases b ON b.issue_id = i.id
@@ -365,13 +375,13 @@ pub fn comments_due(db: &Db, repo_id: i64) -> Result<Vec<(i64, u64, Timestamp, O
         ))
     })?;
     rows.map(|row| {
-        let (id, number, updated, count) = row?;
-        Ok((
-            id,
-            number as u64,
-            timestamp(updated)?,
-            count.map(|c| c as u64),
-        ))
+        let (issue_id, number, updated, count) = row?;
+        Ok(CommentsDue {
+            issue_id,
+            number: number as u64,
+            updated_at: timestamp(updated)?,
+            comment_count: count.map(|c| c as u64),
+        })
     })
     .collect()
 }

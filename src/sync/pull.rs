@@ -125,10 +125,16 @@ async fn pull_issue_comments(
     report: &mut RepoReport,
 ) -> Result<(), SyncError> {
     let due = issues::comments_due(lock(store).conn(), repo.id)?;
-    for (issue_id, number, updated_at, count) in due {
+    for issues::CommentsDue {
+        issue_id,
+        number,
+        updated_at,
+        comment_count,
+    } in due
+    {
         // The tracker says it has no comments: nothing to ask for (a first import of a
         // big GitLab project would otherwise cost one request per issue).
-        let fetched = if count == Some(0) {
+        let fetched = if comment_count == Some(0) {
             Vec::new()
         } else {
             provider
