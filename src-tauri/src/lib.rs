@@ -93,3 +93,45 @@ pub fn run() {
         .run(tauri::generate_context!())
         .expect("IssueSync failed to start its window");
 }
+
+#[cfg(test)]
+mod tests {
+    /// The window may run only the app's own scripts: no inline or eval'd script, no
+    /// remote code, no frames, and network access only to the IPC bridge.
+    #[test]
+    fn the_content_security_policy_allows_nothing_beyond_the_app_itself() {
+        let config: serde_json::Value =
+            serde_json::from_str(include_str!("../../tauri.conf.json")).unwrap();
+        let csp = config["app"]["security"]["csp"]
+            .as_str()
+            .expect("a CSP is set");
+        let directive = |name: &str| -> Vec<String> {
+            csp.split(';')
+                .map(str::trim)
+                .find_map(|d| d.strip_prefix(name))
+                .map(|v| v.split_whitespace().map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(directive("default-src"), ["'self'"]);
+        assert_eq!(directive("script-src"), ["'self'"], "{csp}");
+        assert_eq!(directive("style-src"), ["'self'"], "{csp}");
+        let every_value: Vec<&str> = csp
+            .split(';')
+            .flat_map(|d| d.split_whitespace().skip(1))
+            .collect();
+        for token in ["'unsafe-inline'", "'unsafe-eval'", "*", "http:", "blob:"] {
+            assert!(!every_value.contains(&token), "{token} in {csp}");
+        }
+        let connect = directive("connect-src");
+        assert!(
+            connect
+                .iter()
+                .all(|c| c == "ipc:" || c == "http://ipc.localhost"),
+            "the webview talks to the IPC bridge only: {connect:?}"
+        );
+        assert_eq!(
+            config["app"]["withGlobalTauri"], false,
+            "no window.__TAURI__ for injected code"
+        );
+    }
+}
