@@ -564,9 +564,19 @@ fn finish(raw: RawIssue) -> Result<Issue> {
     })
 }
 
-/// The `FROM … WHERE …` part of a query, with its values.
+/// The joins and `WHERE` of a query after `FROM issues i`, with its values and whether
+/// it ranks by search relevance. Repositories and connections are joined only when a
+/// filter needs them, so a plain window is a walk over the issues' own index.
 fn filtered(query: &IssueQuery) -> (String, Vec<Value>, bool) {
-    let mut sql = String::new();
+    let needs_repo = query.provider.is_some()
+        || query.connection.is_some()
+        || query.repo.is_some()
+        || query.assigned_to_me;
+    let mut sql = String::from(if needs_repo {
+        " JOIN repos r ON r.id = i.repo_id JOIN connections c ON c.id = r.connection_id"
+    } else {
+        ""
+    });
     let mut conditions: Vec<String> = Vec::new();
     let mut values: Vec<Value> = Vec::new();
     let fts = query.search.as_deref().and_then(search::match_expression);
@@ -628,8 +638,10 @@ fn filtered(query: &IssueQuery) -> (String, Vec<Value>, bool) {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn list(db: &Db, query: &IssueQuery) -> Result<Vec<Issue>> {
+    // Two steps: first the ids of the window (an index walk, however deep the offset),
+    // then the full rows of just those ids.
     let (filter, mut values, ranked) = filtered(query);
-    let mut sql = issue_select();
+    let mut sql = String::from("SELECT i.id FROM issues i");
     sql.push_str(&filter);
     sql.push_str(" ORDER BY ");
     if ranked {
@@ -641,9 +653,24 @@ pub fn list(db: &Db, query: &IssueQuery) -> Result<Vec<Issue>> {
         values.push(Value::Integer(query.limit.map_or(-1, i64::from)));
         values.push(Value::Integer(i64::from(query.offset.unwrap_or(0))));
     }
-    let mut stmt = db.prepare(&sql)?;
-    let rows = stmt.query_map(params_from_iter(values), from_row)?;
-    rows.map(|r| finish(r?)).collect()
+    let ids: Vec<i64> = {
+        let mut stmt = db.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted = serde_json::to_string(&ids).map_err(|e| StoreError::corrupt("issue ids", e))?;
+    let mut stmt = db.prepare(&format!(
+        "{} WHERE i.id IN (SELECT value FROM json_each(?1))",
+        issue_select()
+    ))?;
+    let mut by_id: std::collections::HashMap<i64, Issue> = stmt
+        .query_map([wanted], from_row)?
+        .map(|r| finish(r?).map(|i| (i.id, i)))
+        .collect::<Result<_>>()?;
+    Ok(ids.into_iter().filter_map(|id| by_id.remove(&id)).collect())
 }
 
 /// How many issues match `query` (its `limit` and `offset` aside).
@@ -652,11 +679,7 @@ pub fn list(db: &Db, query: &IssueQuery) -> Result<Vec<Issue>> {
 /// [`StoreError`] on a read failure.
 pub fn count(db: &Db, query: &IssueQuery) -> Result<u64> {
     let (filter, values, _) = filtered(query);
-    let sql = format!(
-        "SELECT count(*) FROM issues i
-         JOIN repos r ON r.id = i.repo_id
-         JOIN connections c ON c.id = r.connection_id{filter}"
-    );
+    let sql = format!("SELECT count(*) FROM issues i{filter}");
     let n: i64 = db.query_row(&sql, params_from_iter(values), |r| r.get(0))?;
     Ok(n as u64)
 }

@@ -38,7 +38,10 @@ INSERT INTO issues_rebuilt (id, repo_id, remote_id, number, title, body, state, 
     FROM issues;
 DROP TABLE issues;
 ALTER TABLE issues_rebuilt RENAME TO issues;
-CREATE INDEX issues_updated_at ON issues (updated_at DESC);
+-- The list's orders, with the id as tie-breaker, so a window anywhere in 100,000 rows is
+-- an index walk.
+CREATE INDEX issues_updated ON issues (updated_at, id);
+CREATE INDEX issues_created ON issues (created_at, id);
 
 -- comments: remote_id is NULL until a local comment is pushed.
 CREATE TABLE comments_rebuilt (
@@ -60,6 +63,19 @@ INSERT INTO comments_rebuilt (id, issue_id, remote_id, author, body, created_at,
 DROP TABLE comments;
 ALTER TABLE comments_rebuilt RENAME TO comments;
 CREATE INDEX comments_issue ON comments (issue_id, created_at);
+
+-- The search index gains prefix indexes (search as you type asks for the last word as a
+-- prefix) and is rebuilt from the issues and comments.
+DROP TABLE issue_search;
+CREATE VIRTUAL TABLE issue_search USING fts5 (
+    title, body, comments,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+INSERT INTO issue_search (rowid, title, body, comments)
+    SELECT i.id, i.title, i.body,
+           coalesce((SELECT group_concat(body, char(10)) FROM comments WHERE issue_id = i.id), '')
+    FROM issues i;
 
 -- What to do when a field changed differently on both sides, and how often the desktop
 -- app syncs the connection by itself.
