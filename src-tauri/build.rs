@@ -3,40 +3,8 @@
 //! can grant exactly the commands the UI uses), and rebuilds the app when the embedded
 //! UI (`../ui/dist`) changes.
 
-/// Must list the same commands as `src/commands.rs` `COMMANDS` (a unit test checks).
-const COMMANDS: &[&str] = &[
-    "app_version",
-    "settings",
-    "save_settings",
-    "overview",
-    "list_connections",
-    "add_connection",
-    "remove_connection",
-    "set_conflict_policy",
-    "set_poll_interval",
-    "list_repos",
-    "remote_repos",
-    "add_repo",
-    "remove_repo",
-    "repo_labels",
-    "repo_milestones",
-    "assignable_users",
-    "list_issues",
-    "count_issues",
-    "issue_view",
-    "render_markdown",
-    "edit_issue",
-    "create_issue",
-    "add_comment",
-    "discard_changes",
-    "conflicts",
-    "conflict_draft",
-    "resolve_conflict",
-    "sync_now",
-    "sync_log",
-    "open_on_tracker",
-    "open_link",
-];
+/// The app commands, shared with `src/commands.rs`.
+const COMMANDS: &[&str] = include!("src/command_names.rs");
 
 fn main() {
     println!("cargo:rerun-if-changed=../ui/dist");

@@ -80,9 +80,7 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::future::IntoFuture;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -92,7 +90,7 @@ use axum::Router;
 use chrono::{DateTime, Duration, FixedOffset, SecondsFormat, TimeZone, Utc};
 use serde_json::{json, Value};
 
-use super::killable::{ConnHandle, KillableListener};
+use super::server::{ConnHandle, FakeServer};
 
 /// Gitea's `[api] DEFAULT_PAGING_NUM` default.
 pub const DEFAULT_PAGE_SIZE: usize = 30;
@@ -152,8 +150,7 @@ pub use super::tracker::{NewIssue, SeenRequest};
 /// The fake server. Dropping it shuts the server down.
 pub struct FakeGitea {
     shared: Arc<Shared>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _server: FakeServer,
 }
 
 struct Shared {
@@ -185,51 +182,20 @@ impl FakeGitea {
         } else {
             format!("/{trimmed}")
         };
-        let listener =
-            std::net::TcpListener::bind("127.0.0.1:0").expect("fake gitea: bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("fake gitea: set_nonblocking");
-        let port = listener
-            .local_addr()
-            .expect("fake gitea: local_addr")
-            .port();
+        let (listener, port) = FakeServer::bind();
         let web_url = format!("http://127.0.0.1:{port}{subpath}");
         let shared = Arc::new(Shared {
             world: Mutex::new(World::new()),
             subpath,
             web_url,
         });
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app_state = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name(format!("fake-gitea-{port}"))
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("fake gitea: tokio runtime");
-                rt.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(listener)
-                        .expect("fake gitea: tokio listener");
-                    let app = Router::new().fallback(handle).with_state(app_state);
-                    let server = axum::serve(
-                        KillableListener::new(listener),
-                        app.into_make_service_with_connect_info::<ConnHandle>(),
-                    )
-                    .into_future();
-                    tokio::select! {
-                        _ = server => {}
-                        _ = rx => {}
-                    }
-                });
-                rt.shutdown_background();
-            })
-            .expect("fake gitea: spawn server thread");
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&shared));
+        let server = FakeServer::serve(&format!("fake-gitea-{port}"), listener, app);
         FakeGitea {
             shared,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -461,17 +427,6 @@ impl FakeGitea {
     pub fn advance_clock(&self, secs: i64) {
         let mut w = self.shared.world();
         w.now += Duration::seconds(secs);
-    }
-}
-
-impl Drop for FakeGitea {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -134,9 +134,7 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::future::IntoFuture;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -148,7 +146,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, SecondsFormat, TimeZo
 use issuesync::model::ProviderKind;
 use serde_json::{json, Map, Value};
 
-use super::killable::{ConnHandle, KillableListener};
+use super::server::{ConnHandle, FakeServer};
 pub use super::tracker::{FakeTracker, NewIssue, RemoteEdit, SeenRequest, TrackerIssue};
 
 /// Default `per_page`.
@@ -248,8 +246,7 @@ pub struct TimedRequest {
 /// The fake server. Dropping it shuts the server down.
 pub struct FakeGitHub {
     shared: Arc<Shared>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _server: FakeServer,
 }
 
 #[derive(Clone)]
@@ -276,15 +273,7 @@ impl Shared {
 impl FakeGitHub {
     /// Starts a server: web pages at `http://127.0.0.1:PORT`, the API at `…/api/v3`.
     pub fn start() -> FakeGitHub {
-        let listener =
-            std::net::TcpListener::bind("127.0.0.1:0").expect("fake github: bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("fake github: set_nonblocking");
-        let port = listener
-            .local_addr()
-            .expect("fake github: local_addr")
-            .port();
+        let (listener, port) = FakeServer::bind();
         let host = format!("127.0.0.1:{port}");
         let web = format!("http://{host}");
         let shared = Arc::new(Shared {
@@ -295,36 +284,13 @@ impl FakeGitHub {
                 host,
             },
         });
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app_state = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name(format!("fake-github-{port}"))
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("fake github: tokio runtime");
-                rt.block_on(async move {
-                    let inner = tokio::net::TcpListener::from_std(listener)
-                        .expect("fake github: tokio listener");
-                    let app = Router::new().fallback(handle).with_state(app_state);
-                    let server = axum::serve(
-                        KillableListener::new(inner),
-                        app.into_make_service_with_connect_info::<ConnHandle>(),
-                    )
-                    .into_future();
-                    tokio::select! {
-                        _ = server => {}
-                        _ = rx => {}
-                    }
-                });
-                rt.shutdown_background();
-            })
-            .expect("fake github: spawn server thread");
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&shared));
+        let server = FakeServer::serve(&format!("fake-github-{port}"), listener, app);
         FakeGitHub {
             shared,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -711,17 +677,6 @@ impl FakeTracker for FakeGitHub {
 
     fn delay_next_write(&self, delay: std::time::Duration) {
         self.shared.world().delay_next_write = Some(delay);
-    }
-}
-
-impl Drop for FakeGitHub {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

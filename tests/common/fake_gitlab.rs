@@ -128,9 +128,7 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::future::IntoFuture;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::Instant;
 
 use axum::body::Body;
@@ -144,7 +142,7 @@ use chrono::{
 use issuesync::model::ProviderKind;
 use serde_json::{json, Map, Value};
 
-use super::killable::{ConnHandle, KillableListener};
+use super::server::{ConnHandle, FakeServer};
 pub use super::tracker::{FakeTracker, NewIssue, RemoteEdit, SeenRequest, TrackerIssue};
 
 /// Default `per_page`.
@@ -249,8 +247,7 @@ pub struct TimedRequest {
 /// The fake server. Dropping it shuts the server down.
 pub struct FakeGitLab {
     shared: Arc<Shared>,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _server: FakeServer,
 }
 
 struct Shared {
@@ -284,15 +281,7 @@ impl FakeGitLab {
         } else {
             format!("/{trimmed}")
         };
-        let listener =
-            std::net::TcpListener::bind("127.0.0.1:0").expect("fake gitlab: bind 127.0.0.1:0");
-        listener
-            .set_nonblocking(true)
-            .expect("fake gitlab: set_nonblocking");
-        let port = listener
-            .local_addr()
-            .expect("fake gitlab: local_addr")
-            .port();
+        let (listener, port) = FakeServer::bind();
         let origin = format!("http://127.0.0.1:{port}");
         let shared = Arc::new(Shared {
             world: Mutex::new(World::new()),
@@ -300,36 +289,13 @@ impl FakeGitLab {
             relative_root,
             origin,
         });
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app_state = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
-            .name(format!("fake-gitlab-{port}"))
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("fake gitlab: tokio runtime");
-                rt.block_on(async move {
-                    let inner = tokio::net::TcpListener::from_std(listener)
-                        .expect("fake gitlab: tokio listener");
-                    let app = Router::new().fallback(handle).with_state(app_state);
-                    let server = axum::serve(
-                        KillableListener::new(inner),
-                        app.into_make_service_with_connect_info::<ConnHandle>(),
-                    )
-                    .into_future();
-                    tokio::select! {
-                        _ = server => {}
-                        _ = rx => {}
-                    }
-                });
-                rt.shutdown_background();
-            })
-            .expect("fake gitlab: spawn server thread");
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&shared));
+        let server = FakeServer::serve(&format!("fake-gitlab-{port}"), listener, app);
         FakeGitLab {
             shared,
-            shutdown: Some(tx),
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -708,17 +674,6 @@ impl FakeTracker for FakeGitLab {
 
     fn advance_clock(&self, secs: i64) {
         self.shared.world().now += Duration::seconds(secs);
-    }
-}
-
-impl Drop for FakeGitLab {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

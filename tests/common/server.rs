@@ -1,21 +1,92 @@
-//! A TCP listener for the fake trackers whose connections a handler can cut: after
-//! [`ConnHandle::kill`], every later write on that connection fails, so hyper drops it
+//! How the fake trackers serve: [`FakeServer`] binds `127.0.0.1:0` and runs an axum app
+//! on its own thread with its own current-thread tokio runtime (so the fakes work from
+//! plain `#[test]`s too), and shuts it down when dropped.
+//!
+//! Connections go through [`KillableListener`], so a handler can cut one: after
+//! [`ConnHandle::kill`], every later write on that connection fails and hyper drops it
 //! without sending the response. This is how the fakes play "the server did the work,
 //! then the connection died" — the ambiguous failure that makes creates dangerous.
-//!
-//! Serve with `axum::serve(KillableListener::new(l), app.into_make_service_with_connect_info::<ConnHandle>())`
-//! and take `ConnectInfo(conn): ConnectInfo<ConnHandle>` in the handler.
+//! Handlers take `ConnectInfo(conn): ConnectInfo<ConnHandle>`.
 #![allow(dead_code)]
 
+use std::future::IntoFuture;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::thread::JoinHandle;
 
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
+use axum::Router;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// A fake tracker's server; dropping it stops the server and joins its thread.
+pub struct FakeServer {
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl FakeServer {
+    /// A listener on `127.0.0.1` with a free port, and the port (the fake needs it to
+    /// build its URLs before it builds its app).
+    pub fn bind() -> (std::net::TcpListener, u16) {
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:0").expect("fake server: bind 127.0.0.1:0");
+        listener
+            .set_nonblocking(true)
+            .expect("fake server: set_nonblocking");
+        let port = listener
+            .local_addr()
+            .expect("fake server: local_addr")
+            .port();
+        (listener, port)
+    }
+
+    /// Serves `app` on `listener` from a thread called `name`.
+    pub fn serve(name: &str, listener: std::net::TcpListener, app: Router) -> FakeServer {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name(name.to_string())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("fake server: tokio runtime");
+                rt.block_on(async move {
+                    let inner = tokio::net::TcpListener::from_std(listener)
+                        .expect("fake server: tokio listener");
+                    let server = axum::serve(
+                        KillableListener::new(inner),
+                        app.into_make_service_with_connect_info::<ConnHandle>(),
+                    )
+                    .into_future();
+                    tokio::select! {
+                        _ = server => {}
+                        _ = rx => {}
+                    }
+                });
+                rt.shutdown_background();
+            })
+            .expect("fake server: spawn server thread");
+        FakeServer {
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
 
 pub struct KillableListener {
     inner: tokio::net::TcpListener,
