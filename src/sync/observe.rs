@@ -77,8 +77,14 @@ pub fn observe_remote(
         return Ok(Observed::Created { issue_id });
     };
     let base = issues::base_snapshot(db, issue_id)?;
-    if base.as_ref() == Some(issue) {
-        issues::touch_remote(db, issue_id, issue, now)?;
+    if let Some(stored) = base.as_ref().filter(|b| same_content(b, issue)) {
+        // Only the concurrency tokens may differ (a listing carries no ETag, a read
+        // does): keep the freshest ones, report no change.
+        if stored.version != issue.version && issue.version != Default::default() {
+            issues::store_remote(db, repo, issue_id, issue, remote_url, now)?;
+        } else {
+            issues::touch_remote(db, issue_id, issue, now)?;
+        }
         return Ok(Observed::Unchanged { issue_id });
     }
     let remote = IssueFields::of_remote(issue);
@@ -147,6 +153,15 @@ pub fn observe_remote(
         issue_id,
         new_conflicts: new_conflicts.len(),
     })
+}
+
+/// Whether two versions of an issue say the same, concurrency tokens aside.
+fn same_content(a: &RemoteIssue, b: &RemoteIssue) -> bool {
+    let strip = |i: &RemoteIssue| RemoteIssue {
+        version: Default::default(),
+        ..i.clone()
+    };
+    strip(a) == strip(b)
 }
 
 /// Whether the working copy still differs from the tracker in a field that is not
