@@ -105,6 +105,14 @@ export function planResolution(conflicts: readonly FieldConflict[], choices: Cho
   return { fields, ready: fields.length > 0 && fields.every((f) => f.problem === null) };
 }
 
+/** What "Resolve and push" did, for the person. */
+export interface ResolveOutcome {
+  reference: string;
+  title: string;
+  message: string;
+  failed: boolean;
+}
+
 export type ResolutionStep =
   | { kind: "resolve"; field: Field; resolution: Resolution }
   /** A milestone chosen by hand goes through editIssue, which settles the conflict too:

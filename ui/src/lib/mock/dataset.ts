@@ -200,7 +200,7 @@ function generateIssues(data: Dataset, now: number): void {
     const milestoneTitles = ["v1.4", "v1.5", "v2.0", "Backlog"];
     for (let number = 1; number <= seed.issues; number++) {
       const created = now - (seed.issues - number + 1) * (2 * DAY * 365 / seed.issues) - random() * HOUR;
-      const updated = Math.min(now - 60_000, created + random() ** 3 * 400 * DAY);
+      const updated = created + random() ** 4 * Math.max(0, now - 120_000 - created);
       const closed = random() < 0.55;
       data.issues.push({
         id: data.nextId++,
