@@ -23,7 +23,7 @@ import type { Resolution } from "../bindings/Resolution";
 import type { SyncOverview } from "../bindings/SyncOverview";
 import { asOptional, asSet, asState, asText, sameValue } from "../field-values";
 import { parseIssueRef } from "../refs";
-import { createDataset, generatedBody, generatedComments, iso, type Dataset } from "./dataset";
+import { createDataset, generatedBody, generatedComments, iso, labelsFor, milestonesFor, type Dataset } from "./dataset";
 import { renderMarkdown } from "./markdown";
 import { IssueQueries } from "./queries";
 import { syncConnections, type Emit, type Sleep } from "./sync";
@@ -236,8 +236,8 @@ export class MockBackend {
       last_full_sync_at: null,
     };
     this.#data.repos.push(repo);
-    this.#data.labels.set(reference, this.#data.labels.values().next().value ?? []);
-    this.#data.milestones.set(reference, this.#data.milestones.values().next().value ?? []);
+    this.#data.labels.set(reference, labelsFor(connection.provider));
+    this.#data.milestones.set(reference, milestonesFor(Date.now()));
     return repo;
   }
 

@@ -84,7 +84,7 @@ const FEATURES = [
   "Make it possible to pin", "Improve contrast of", "Add keyboard navigation to", "Cache",
 ];
 
-function labelsFor(provider: ProviderKind): Label[] {
+export function labelsFor(provider: ProviderKind): Label[] {
   const source = provider === "github" ? GITHUB_LABELS : provider === "gitlab" ? GITLAB_LABELS : GITEA_LABELS;
   return source.map(([name, color], i) => ({
     remote_id: 1000 + i,
@@ -94,7 +94,7 @@ function labelsFor(provider: ProviderKind): Label[] {
   }));
 }
 
-function milestonesFor(now: number): Milestone[] {
+export function milestonesFor(now: number): Milestone[] {
   return ["v1.4", "v1.5", "v2.0", "Backlog"].map((title, i) => ({
     remote_id: i + 1,
     title,
@@ -368,6 +368,25 @@ function addStories(data: Dataset, now: number): void {
   data.outbox.set(draftId, [
     { kind: "create", failed: false, attempts: 0, next_attempt_at: null, error_code: null, error_message: null, created_at: recent(1) },
   ]);
+}
+
+/** A first start: nothing connected yet (`?mock=empty`). */
+export function createEmptyDataset(): Dataset {
+  return {
+    connections: [],
+    health: new Map(),
+    repos: [],
+    labels: new Map(),
+    milestones: new Map(),
+    issues: [],
+    bases: new Map(),
+    comments: new Map(),
+    conflicts: new Map(),
+    outbox: new Map(),
+    ownBodies: new Set(),
+    people: PEOPLE,
+    nextId: 1,
+  };
 }
 
 export function createDataset(now: number = Date.now()): Dataset {
