@@ -1,5 +1,5 @@
 // Differences between a base value and one side, for highlighting: word by word for
-// short text, line by line for bodies, member by member for sets.
+// titles, line by line for bodies, member by member for sets, whole for the rest.
 import { diffArrays, diffLines, diffWordsWithSpace } from "diff";
 
 export type Change = "same" | "added" | "removed";
@@ -19,6 +19,17 @@ function changeOf(part: { added: boolean; removed: boolean }): Change {
 /** `after` compared with `before` word by word (whitespace kept, so it reads back). */
 export function wordDiff(before: string, after: string): Segment[] {
   return diffWordsWithSpace(before, after).map((part) => ({ text: part.value, change: changeOf(part) }));
+}
+
+/** A value that only changes whole (a state, a milestone): the old one struck, the new
+ * one added, or the value as is when they are equal. */
+export function valueDiff(before: string, after: string): Segment[] {
+  return before === after
+    ? [{ text: after, change: "same" }]
+    : [
+        { text: before, change: "removed" },
+        { text: after, change: "added" },
+      ];
 }
 
 /** `after` compared with `before` line by line; each segment is one line, without its
