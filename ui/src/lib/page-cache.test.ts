@@ -115,6 +115,16 @@ describe("PageCache", () => {
     expect(cache.get(0)).toBeUndefined();
   });
 
+  it("finds a loaded row's index", async () => {
+    const { calls, fetchPage } = controlledFetcher(1000);
+    const cache = new PageCache(fetchPage, () => undefined, { pageSize: 100 });
+    cache.want(300, 310);
+    calls[0]?.release();
+    await flush();
+    expect(cache.indexWhere((row) => row === 305)).toBe(305);
+    expect(cache.indexWhere((row) => row === 5)).toBeNull();
+  });
+
   it("updates a loaded row in place", async () => {
     const { calls, fetchPage } = controlledFetcher(100);
     const cache = new PageCache(fetchPage, () => undefined, { pageSize: 50 });

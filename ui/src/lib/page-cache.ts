@@ -60,6 +60,18 @@ export class PageCache<T> {
     }
   }
 
+  /** The index of the first loaded row that matches, or null. */
+  indexWhere(matches: (row: T) => boolean): number | null {
+    const size = this.#options.pageSize;
+    for (const [pageIndex, page] of this.#pages) {
+      const at = page.rows.findIndex(matches);
+      if (at >= 0) {
+        return pageIndex * size + at;
+      }
+    }
+    return null;
+  }
+
   /** Asks for rows `start` to `end` (exclusive); fetches what is missing or stale. */
   want(start: number, end: number): void {
     const size = this.#options.pageSize;

@@ -24,12 +24,14 @@ export class IssueListModel {
   queryKey = $state(queryKey(toIssueQuery(DEFAULT_FILTERS)));
   /** Matching issues; null until the first count answers. */
   total = $state<number | null>(null);
-  selected = $state<number | null>(null);
+  /** The selected issue, by reference: it stays selected when a refresh moves it. */
+  selectedRef = $state<string | null>(null);
   error = $state<string | null>(null);
   /** Bumps when the rows behind the list change (new filters or a refresh). */
   generation = $state(0);
   readonly filtered = $derived(isFiltered(this.filters));
   #loaded = $state(0);
+  #selectedIndex: number | null = null;
   #query: IssueQuery = toIssueQuery(DEFAULT_FILTERS);
   #cache: PageCache<Issue>;
   #countRequest = 0;
@@ -45,7 +47,8 @@ export class IssueListModel {
     this.queryKey = queryKey(this.#query);
     this.#cache.dispose();
     this.#cache = this.#newCache();
-    this.selected = null;
+    this.selectedRef = null;
+    this.#selectedIndex = null;
     this.generation++;
     void this.#count();
   }
@@ -77,8 +80,23 @@ export class IssueListModel {
     return this.#cache.get(index);
   }
 
+  /** Where the selected issue is in the list now (null when it is not loaded). */
+  get selected(): number | null {
+    if (this.selectedRef === null || this.#loaded < 0) {
+      return this.#selectedIndex;
+    }
+    const ref = this.selectedRef;
+    return this.#cache.indexWhere((row) => row.ref === ref) ?? this.#selectedIndex;
+  }
+
   get selectedIssue(): Issue | undefined {
-    return this.selected === null ? undefined : this.rowAt(this.selected);
+    const index = this.selected;
+    return index === null ? undefined : this.rowAt(index);
+  }
+
+  select(index: number): void {
+    this.#selectedIndex = index;
+    this.selectedRef = this.rowAt(index)?.ref ?? null;
   }
 
   /** Shows an edited issue at once, before the next refresh. */
@@ -88,7 +106,13 @@ export class IssueListModel {
   }
 
   move(direction: "next" | "previous"): void {
-    this.selected = moveSelection(this.selected, direction, this.total ?? 0);
+    const next = moveSelection(this.selected, direction, this.total ?? 0);
+    if (next === null) {
+      this.selectedRef = null;
+      this.#selectedIndex = null;
+    } else {
+      this.select(next);
+    }
   }
 
   #newCache(): PageCache<Issue> {
@@ -111,8 +135,8 @@ export class IssueListModel {
       if (request === this.#countRequest) {
         this.total = total;
         this.error = null;
-        if (this.selected !== null && this.selected >= total) {
-          this.selected = total > 0 ? total - 1 : null;
+        if (this.#selectedIndex !== null && this.#selectedIndex >= total) {
+          this.#selectedIndex = total > 0 ? total - 1 : null;
         }
       }
     } catch (error: unknown) {

@@ -2,6 +2,8 @@
 // mock: counts, pages on demand, filters.
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { editIssue } from "../lib/api";
+import { titleEdit } from "../lib/issue-edit";
 import { MockBackend } from "../lib/mock/backend";
 import { IssueListModel } from "./issue-list.svelte";
 
@@ -49,5 +51,20 @@ describe("IssueListModel", () => {
     list.clearFilters();
     expect(list.filtered).toBe(false);
     expect(list.selected).toBeNull();
+  });
+
+  it("keeps the selected issue selected when an edit moves it to the top", async () => {
+    const list = new IssueListModel();
+    list.refresh();
+    list.want(0, 20);
+    await until(() => list.rowAt(19) !== undefined);
+    list.select(7);
+    const reference = list.selectedRef ?? "";
+    await editIssue(reference, titleEdit("Moved by an edit"));
+    list.refresh();
+    list.want(0, 20);
+    await until(() => list.rowAt(0)?.ref === reference);
+    expect(list.selected).toBe(0);
+    expect(list.selectedIssue?.title).toBe("Moved by an edit");
   });
 });
