@@ -62,4 +62,8 @@ export default defineConfig(
     files: ["**/*.js"],
     extends: [tseslint.configs.disableTypeChecked],
   },
+  {
+    files: ["scripts/**"],
+    languageOptions: { globals: globals.node },
+  },
 );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hasChanges, lineDiff, setDiff, valueDiff, wordDiff } from "./diff-tokens";
+import { hasChanges, lineDiff, setDiff, wordDiff } from "./diff-tokens";
 
 describe("wordDiff", () => {
   it("marks changed words and keeps the text readable", () => {
@@ -54,12 +54,17 @@ describe("setDiff", () => {
   });
 });
 
-describe("valueDiff", () => {
+describe("wordDiff on single-word values", () => {
   it("replaces a milestone whole instead of splitting v1.5 into pieces", () => {
-    expect(valueDiff("v1.5", "v2.0")).toEqual([
+    expect(wordDiff("v1.5", "v2.0")).toEqual([
       { text: "v1.5", change: "removed" },
       { text: "v2.0", change: "added" },
     ]);
-    expect(valueDiff("Open", "Open")).toEqual([{ text: "Open", change: "same" }]);
+  });
+
+  it("marks the words a state gained", () => {
+    expect(wordDiff("Closed", "Closed (not planned)").filter((s) => s.change === "added")).toEqual([
+      { text: " (not planned)", change: "added" },
+    ]);
   });
 });

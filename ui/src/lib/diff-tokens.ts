@@ -1,6 +1,7 @@
 // Differences between a base value and one side, for highlighting: word by word for
-// titles, line by line for bodies, member by member for sets, whole for the rest.
-import { diffArrays, diffLines, diffWordsWithSpace } from "diff";
+// short text (titles, states, milestones), line by line for bodies, member by member
+// for sets.
+import { diffArrays, diffLines } from "diff";
 
 export type Change = "same" | "added" | "removed";
 
@@ -16,20 +17,27 @@ function changeOf(part: { added: boolean; removed: boolean }): Change {
   return part.removed ? "removed" : "same";
 }
 
-/** `after` compared with `before` word by word (whitespace kept, so it reads back). */
-export function wordDiff(before: string, after: string): Segment[] {
-  return diffWordsWithSpace(before, after).map((part) => ({ text: part.value, change: changeOf(part) }));
+/** Words and the spaces between them; a word is anything between spaces, so "v1.5"
+ * or "drafts," stay whole. */
+function words(text: string): string[] {
+  return text.split(/(\s+)/).filter((token) => token !== "");
 }
 
-/** A value that only changes whole (a state, a milestone): the old one struck, the new
- * one added, or the value as is when they are equal. */
-export function valueDiff(before: string, after: string): Segment[] {
-  return before === after
-    ? [{ text: after, change: "same" }]
-    : [
-        { text: before, change: "removed" },
-        { text: after, change: "added" },
-      ];
+/** `after` compared with `before` word by word. Joining the non-removed segments gives
+ * `after` back; neighbouring changes are merged into one segment. */
+export function wordDiff(before: string, after: string): Segment[] {
+  const segments: Segment[] = [];
+  for (const part of diffArrays(words(before), words(after))) {
+    const change = changeOf(part);
+    const text = part.value.join("");
+    const last = segments.at(-1);
+    if (last?.change === change) {
+      last.text += text;
+    } else {
+      segments.push({ text, change });
+    }
+  }
+  return segments;
 }
 
 /** `after` compared with `before` line by line; each segment is one line, without its
