@@ -69,8 +69,3 @@ export function setDiff(before: readonly string[], after: readonly string[]): Se
   }
   return segments.sort((a, b) => a.text.localeCompare(b.text));
 }
-
-/** Whether the side changed anything at all relative to the base. */
-export function hasChanges(segments: readonly Segment[]): boolean {
-  return segments.some((segment) => segment.change !== "same");
-}

@@ -75,8 +75,3 @@ export function displayValue(field: Field, value: FieldValue): string {
       return asOptional(value) ?? "(none)";
   }
 }
-
-/** Short fields are compared word by word; bodies line by line. */
-export function isLongText(field: Field): boolean {
-  return field === "body";
-}

@@ -69,11 +69,12 @@ describe("PageCache", () => {
     await flush();
     cache.invalidate();
     expect(cache.get(3)).toBe(3);
-    expect(cache.isFresh(3)).toBe(false);
     expect(calls).toHaveLength(2);
     calls[1]?.release();
     await flush();
-    expect(cache.isFresh(3)).toBe(true);
+    expect(cache.get(3)).toBe(3);
+    cache.want(0, 10);
+    expect(calls).toHaveLength(2);
   });
 
   it("evicts the least recently wanted pages", async () => {

@@ -35,10 +35,6 @@ export class PageCache<T> {
     this.#options = { ...DEFAULTS, ...options };
   }
 
-  get pageSize(): number {
-    return this.#options.pageSize;
-  }
-
   /** The last fetch failure, until a fetch succeeds. */
   get lastError(): unknown {
     return this.#lastError;
@@ -97,12 +93,6 @@ export class PageCache<T> {
   dispose(): void {
     this.#disposed = true;
     this.#pages.clear();
-  }
-
-  /** Whether a page is loaded and fresh (for tests and loading indicators). */
-  isFresh(index: number): boolean {
-    const page = this.#pages.get(Math.floor(index / this.#options.pageSize));
-    return page !== undefined && !page.stale;
   }
 
   #touch(pageIndex: number): void {

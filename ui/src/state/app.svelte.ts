@@ -123,10 +123,6 @@ export class AppState {
   get hasRepos(): boolean {
     return this.repos.length > 0;
   }
-
-  connectionNamed(name: string): Connection | undefined {
-    return this.connections.find((c) => c.name === name);
-  }
 }
 
 export const app = new AppState();

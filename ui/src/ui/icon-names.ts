@@ -15,6 +15,4 @@ export type IconName =
   | "gear"
   | "conflict"
   | "clock"
-  | "comment"
-  | "trash"
   | "inbox";

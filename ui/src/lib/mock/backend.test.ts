@@ -92,6 +92,14 @@ describe("mock backend", () => {
   });
 });
 
+describe("opening outside", () => {
+  it("records the tracker page and links instead of opening a browser", async () => {
+    await backend.handle("open_on_tracker", { reference: "github:acme/cli#12" });
+    await backend.handle("open_link", { url: "https://example.com/x" });
+    expect(backend.opened).toEqual(["https://github.com/acme/cli/issues/12", "https://example.com/x"]);
+  });
+});
+
 describe("mergeWithMarkers", () => {
   it("merges separate line edits and marks clashing ones", () => {
     expect(mergeWithMarkers("a\nb\nc", "A\nb\nc", "a\nb\nC")).toBe("A\nb\nC");

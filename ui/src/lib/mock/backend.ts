@@ -52,6 +52,7 @@ export class MockBackend {
   readonly #queries = new IssueQueries();
   #settings: AppSettings = { notify_conflicts: true, notify_failures: true, notify_assigned: false };
   #syncing = false;
+  /** What the app asked to open in the system browser (for tests). */
   readonly opened: string[] = [];
 
   constructor(options: MockOptions) {
