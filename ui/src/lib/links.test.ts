@@ -10,6 +10,19 @@ describe("linkAction", () => {
     expect(linkAction(" http://example.com ")).toEqual({ kind: "external", url: "http://example.com/" });
   });
 
+  it("resolves relative links against the issue's page", () => {
+    const base = "https://gitlab.example.com/group/api/-/issues/7";
+    expect(linkAction("/group/api/-/issues/3", base)).toEqual({
+      kind: "external",
+      url: "https://gitlab.example.com/group/api/-/issues/3",
+    });
+    expect(linkAction("../../wikis/home", base)).toEqual({
+      kind: "external",
+      url: "https://gitlab.example.com/group/api/wikis/home",
+    });
+    expect(linkAction("javascript:alert(1)", base)).toEqual({ kind: "ignore" });
+  });
+
   it("scrolls to in-page anchors", () => {
     expect(linkAction("#user-content-notes")).toEqual({ kind: "anchor", id: "user-content-notes" });
   });

@@ -1,5 +1,6 @@
 // The webview never navigates: a click on any link opens http(s) in the system
 // browser (openLink), scrolls to in-page anchors, and ignores everything else.
+// Issue text marks the page it comes from with data-link-base, for relative links.
 import { openLink } from "../lib/api";
 import { linkAction } from "../lib/links";
 
@@ -17,7 +18,8 @@ function handle(event: MouseEvent): void {
   if (event.type === "auxclick" && event.button !== 1) {
     return;
   }
-  const action = linkAction(anchor.getAttribute("href") ?? "");
+  const base = anchor.closest<HTMLElement>("[data-link-base]")?.dataset.linkBase ?? null;
+  const action = linkAction(anchor.getAttribute("href") ?? "", base);
   if (action.kind === "external") {
     void openLink(action.url).catch((error: unknown) => {
       console.warn("could not open link", error);

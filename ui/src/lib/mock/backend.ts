@@ -96,7 +96,7 @@ export class MockBackend {
       case "conflict_draft": return this.#conflictDraft(a.reference as string, a.field as Field);
       case "resolve_conflict": return this.#resolve(a.reference as string, a.field as Field, a.resolution as Resolution);
       case "sync_now": return this.#syncNow(a.connection as string | null);
-      case "sync_log": return this.#syncLog(a.limit as number);
+      case "sync_log": return this.#syncLog(a.limit as number, a.reference as string | null);
       case "open_on_tracker": this.opened.push(this.#issue(a.reference as string).remote_url ?? ""); return null;
       case "open_link": this.opened.push(a.url as string); return null;
       default: return fail("unknown_command", `the mock backend has no command ${command}`);
@@ -571,7 +571,22 @@ export class MockBackend {
     }
   }
 
-  #syncLog(limit: number): LogRecord[] {
+  #syncLog(limit: number, reference: string | null): LogRecord[] {
+    if (reference !== null) {
+      const issue = this.#issue(reference);
+      return [
+        {
+          id: issue.id,
+          at: issue.updated_at,
+          connection: issue.connection,
+          repo: issue.repo,
+          issue_number: issue.number,
+          operation: "pull",
+          result: "ok",
+          detail: "updated from the tracker",
+        },
+      ];
+    }
     return this.#data.repos.slice(0, limit).map((repo, i) => ({
       id: i + 1,
       at: repo.last_synced_at ?? iso(Date.now()),
