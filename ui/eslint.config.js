@@ -1,7 +1,12 @@
-// ESLint flat config: typescript-eslint's type-checked strict rules for the UI.
+// ESLint flat config: typescript-eslint's type-checked strict rules for the UI, in .ts
+// and .svelte files alike (eslint-plugin-svelte parses the components).
 import js from "@eslint/js";
 import { defineConfig } from "eslint/config";
+import svelte from "eslint-plugin-svelte";
+import globals from "globals";
 import tseslint from "typescript-eslint";
+
+import svelteConfig from "./svelte.config.js";
 
 export default defineConfig(
   // src/lib/bindings/ is generated from the Rust core (ts-rs); a Rust test keeps it current.
@@ -9,11 +14,14 @@ export default defineConfig(
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   tseslint.configs.stylisticTypeChecked,
+  svelte.configs.recommended,
   {
     languageOptions: {
+      globals: globals.browser,
       parserOptions: {
         projectService: true,
         tsconfigRootDir: import.meta.dirname,
+        extraFileExtensions: [".svelte"],
       },
     },
     rules: {
@@ -36,11 +44,26 @@ export default defineConfig(
     },
   },
   {
+    files: ["**/*.svelte", "**/*.svelte.ts"],
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser, svelteConfig },
+    },
+  },
+  {
     files: ["src/lib/api.ts"],
+    rules: { "no-restricted-imports": "off" },
+  },
+  {
+    // The mock backend stands in for Rust: it emits the events the backend would.
+    files: ["src/lib/mock/**"],
     rules: { "no-restricted-imports": "off" },
   },
   {
     files: ["**/*.js"],
     extends: [tseslint.configs.disableTypeChecked],
+  },
+  {
+    files: ["scripts/**"],
+    languageOptions: { globals: globals.node },
   },
 );
