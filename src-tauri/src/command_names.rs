@@ -25,6 +25,7 @@
     "create_issue",
     "add_comment",
     "discard_changes",
+    "retry_changes",
     "conflicts",
     "conflict_draft",
     "resolve_conflict",

@@ -211,6 +211,14 @@ pub fn discard_changes(state: State<'_, AppState>, reference: String) -> IpcResu
 }
 
 #[tauri::command]
+pub fn retry_changes(state: State<'_, AppState>, reference: String) -> IpcResult<Issue> {
+    state
+        .workspace
+        .retry_changes(&reference)
+        .map_err(Into::into)
+}
+
+#[tauri::command]
 pub fn conflicts(state: State<'_, AppState>) -> IpcResult<Vec<ConflictEntry>> {
     state.workspace.conflicts().map_err(Into::into)
 }

@@ -82,6 +82,7 @@ pub fn run() {
             commands::create_issue,
             commands::add_comment,
             commands::discard_changes,
+            commands::retry_changes,
             commands::conflicts,
             commands::conflict_draft,
             commands::resolve_conflict,

@@ -81,6 +81,10 @@ impl IssueFields {
             (Field::Labels, FieldValue::Set(s)) => self.labels = normalize_set(s),
             (Field::Assignees, FieldValue::Set(s)) => self.assignees = normalize_set(s),
             (Field::Milestone, FieldValue::Optional(m)) => self.milestone = m,
+            // JSON cannot tell a milestone title from text: `"v2"` reads back as `Text`.
+            (Field::Milestone, FieldValue::Text(t)) => {
+                self.milestone = Some(t.trim().to_string()).filter(|t| !t.is_empty());
+            }
             (field, _) => return Err(WrongShape { field }),
         }
         Ok(())
@@ -169,6 +173,16 @@ pub enum FieldValue {
 }
 
 impl FieldValue {
+    /// The same value in the shape `field` uses. JSON does not carry the shape (a
+    /// milestone title and a title are both strings), so values read back from JSON are
+    /// put in shape before they are compared with fresh ones.
+    pub fn into_shape_of(self, field: Field) -> Self {
+        match (field, self) {
+            (Field::Milestone, Self::Text(t)) => Self::Optional(Some(t)),
+            (_, value) => value,
+        }
+    }
+
     /// Reads a value for `field` as a person types it: text as is, `open`/`closed`,
     /// comma-separated names for sets, a milestone title (empty for none).
     ///

@@ -101,15 +101,16 @@ fn select(db: &Db, filter: &str, params: impl rusqlite::Params) -> Result<Vec<St
     })?;
     rows.map(|row| {
         let (issue_id, field, base, local, remote, detected_at) = row?;
+        let field: Field = field
+            .parse()
+            .map_err(|e| StoreError::corrupt("conflict field", e))?;
         Ok(StoredConflict {
             issue_id,
             conflict: FieldConflict {
-                field: field
-                    .parse()
-                    .map_err(|e| StoreError::corrupt("conflict field", e))?,
-                base: decode(&base)?,
-                local: decode(&local)?,
-                remote: decode(&remote)?,
+                field,
+                base: decode(&base)?.into_shape_of(field),
+                local: decode(&local)?.into_shape_of(field),
+                remote: decode(&remote)?.into_shape_of(field),
             },
             detected_at: timestamp(detected_at)?,
         })
@@ -131,4 +132,36 @@ pub fn for_issue(db: &Db, issue_id: i64) -> Result<Vec<StoredConflict>> {
 /// [`StoreError`] on a read failure.
 pub fn all(db: &Db) -> Result<Vec<StoredConflict>> {
     select(db, "", [])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn milestone_conflicts_read_back_in_the_shape_they_were_stored() {
+        let store = Store::open_in_memory().unwrap();
+        let db = store.conn();
+        db.execute_batch(
+            "INSERT INTO connections (id, name, provider, web_url, api_url, secret_key, created_at)
+                 VALUES (1, 'w', 'gitea', 'https://g', 'https://g/api/v1', 'k', 't');
+             INSERT INTO repos (id, connection_id, full_path, created_at) VALUES (1, 1, 'o/r', 't');
+             INSERT INTO issues (id, repo_id, remote_id, number, title, body, state, created_at,
+                 updated_at, remote_url) VALUES (1, 1, 10, 1, 't', '', 'open', 't', 't', 'u');",
+        )
+        .unwrap();
+        let conflict = FieldConflict {
+            field: Field::Milestone,
+            base: FieldValue::Optional(Some("v1".into())),
+            local: FieldValue::Optional(Some("v2".into())),
+            remote: FieldValue::Optional(None),
+        };
+        replace_for_issue(db, 1, std::slice::from_ref(&conflict), Timestamp::now()).unwrap();
+        let read = for_issue(db, 1).unwrap();
+        assert_eq!(
+            read[0].conflict, conflict,
+            "a title-shaped string is a milestone here"
+        );
+    }
 }

@@ -384,6 +384,19 @@ pub fn retry_failed(db: &Db, repo_id: i64, now: Timestamp) -> Result<usize> {
     )?)
 }
 
+/// Makes the failed rows of one issue pending again. Returns how many.
+///
+/// # Errors
+/// [`StoreError`] on a write failure.
+pub fn retry_failed_of_issue(db: &Db, issue_id: i64, now: Timestamp) -> Result<usize> {
+    Ok(db.execute(
+        "UPDATE outbox SET state = 'pending', next_attempt_at = NULL, attempts = 0,
+             updated_at = ?2
+         WHERE state = 'failed' AND issue_id = ?1",
+        (issue_id, now.to_string()),
+    )?)
+}
+
 /// How many rows wait, and how many of them failed, across all repositories.
 ///
 /// # Errors

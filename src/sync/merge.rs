@@ -402,6 +402,24 @@ mod tests {
     }
 
     #[test]
+    fn a_milestone_read_back_from_json_as_text_is_still_a_milestone() {
+        let json = serde_json::to_string(&FieldValue::Optional(Some("v2".into()))).unwrap();
+        let read: FieldValue = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            read,
+            FieldValue::Text("v2".into()),
+            "JSON does not carry the shape"
+        );
+        let mut f = fields();
+        f.set(Field::Milestone, read.clone()).unwrap();
+        assert_eq!(f.milestone.as_deref(), Some("v2"));
+        assert_eq!(
+            read.into_shape_of(Field::Milestone),
+            FieldValue::Optional(Some("v2".into()))
+        );
+    }
+
+    #[test]
     fn fields_and_policies_parse_from_their_names() {
         for f in Field::ALL {
             assert_eq!(f.as_str().parse::<Field>().unwrap(), f);

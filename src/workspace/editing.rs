@@ -43,8 +43,20 @@ pub struct IssueEdit {
     pub remove_assignees: Vec<String>,
     /// Replaces the assignee set (after which the additions/removals apply).
     pub assignees: Option<Vec<String>>,
-    /// `Some(None)` clears the milestone.
+    /// Absent leaves the milestone alone; `null` (`Some(None)`) clears it.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[ts(optional, type = "string | null")]
     pub milestone: Option<Option<String>>,
+}
+
+/// For `Option<Option<T>>` fields: a missing field is `None` (by `default`), a present
+/// `null` is `Some(None)`, a value is `Some(Some(v))`.
+fn present_or_null<'de, D, T>(deserializer: D) -> std::result::Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 impl IssueEdit {
@@ -361,6 +373,23 @@ impl Workspace {
         self.issue_by_id(id)
     }
 
+    /// Makes the refused changes of an issue pending again, so the next sync tries them
+    /// (after fixing a permission or a token, say).
+    ///
+    /// # Errors
+    /// An unknown issue or a store failure.
+    pub fn retry_changes(&self, reference: &str) -> Result<Issue> {
+        let id = self.issue_id(reference)?;
+        let issue = self.issue_by_id(id)?;
+        self.store().write(|tx| -> Result<()> {
+            if outbox::retry_failed_of_issue(tx, id, Timestamp::now())? > 0 {
+                log_issue(tx, &issue, id, "retry", "refused changes queued again")?;
+            }
+            Ok(())
+        })?;
+        self.issue_by_id(id)
+    }
+
     /// Drops the local changes of an issue: edits, conflicts and unsent comments. The
     /// working copy goes back to the tracker's version; an issue that only existed here
     /// is deleted.
@@ -500,6 +529,16 @@ mod tests {
             ..IssueEdit::default()
         };
         assert_eq!(reopen.apply(closed).unwrap().state_reason, None);
+    }
+
+    #[test]
+    fn a_null_milestone_clears_and_a_missing_one_stays() {
+        let clear: IssueEdit = serde_json::from_str(r#"{"milestone": null}"#).unwrap();
+        assert_eq!(clear.milestone, Some(None));
+        let keep: IssueEdit = serde_json::from_str(r#"{"title": "x"}"#).unwrap();
+        assert_eq!(keep.milestone, None);
+        let set: IssueEdit = serde_json::from_str(r#"{"milestone": "v2"}"#).unwrap();
+        assert_eq!(set.milestone, Some(Some("v2".into())));
     }
 
     #[test]

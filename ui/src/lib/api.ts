@@ -175,6 +175,11 @@ export function discardChanges(reference: string): Promise<Discarded> {
   return invoke<Discarded>("discard_changes", { reference });
 }
 
+/** Queues the refused changes of an issue again (the next sync tries them). */
+export function retryChanges(reference: string): Promise<Issue> {
+  return invoke<Issue>("retry_changes", { reference });
+}
+
 // ----- conflicts ------------------------------------------------------------------
 
 /** Every open conflict across trackers, oldest first. */

@@ -92,16 +92,16 @@ describe("resolutionSteps", () => {
       labels: { kind: "remote" },
     });
     expect(resolutionSteps(plan)).toEqual([
-      { kind: "resolve", field: "title", resolution: { take: "local" } },
-      { kind: "resolve", field: "body", resolution: { take: "value", value: "one\nmerged\n" } },
-      { kind: "resolve", field: "labels", resolution: { take: "remote" } },
+      { field: "title", resolution: { take: "local" } },
+      { field: "body", resolution: { take: "value", value: "one\nmerged\n" } },
+      { field: "labels", resolution: { take: "remote" } },
     ]);
   });
 
-  it("sets a hand-picked milestone through an edit, and clears it with a resolution", () => {
+  it("sets a hand-picked milestone, or none, as a resolution", () => {
     const picked = resolutionSteps(planResolution([milestone], { milestone: { kind: "merged", value: "v1" } }));
-    expect(picked).toMatchObject([{ kind: "edit", field: "milestone", edit: { milestone: "v1" } }]);
-    const mine = resolutionSteps(planResolution([{ ...milestone, remote: "v3" }], { milestone: { kind: "merged", value: null } }));
-    expect(mine).toEqual([{ kind: "resolve", field: "milestone", resolution: { take: "value", value: null } }]);
+    expect(picked).toEqual([{ field: "milestone", resolution: { take: "value", value: "v1" } }]);
+    const none = resolutionSteps(planResolution([{ ...milestone, remote: "v3" }], { milestone: { kind: "merged", value: null } }));
+    expect(none).toEqual([{ field: "milestone", resolution: { take: "value", value: null } }]);
   });
 });

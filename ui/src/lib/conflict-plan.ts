@@ -3,10 +3,8 @@
 import type { Field } from "./bindings/Field";
 import type { FieldConflict } from "./bindings/FieldConflict";
 import type { FieldValue } from "./bindings/FieldValue";
-import type { IssueEdit } from "./bindings/IssueEdit";
 import type { Resolution } from "./bindings/Resolution";
-import { asOptional, asText, sameValue } from "./field-values";
-import { milestoneEdit } from "./issue-edit";
+import { asText, sameValue } from "./field-values";
 
 export type Choice =
   | { kind: "local" }
@@ -113,11 +111,10 @@ export interface ResolveOutcome {
   failed: boolean;
 }
 
-export type ResolutionStep =
-  | { kind: "resolve"; field: Field; resolution: Resolution }
-  /** A milestone chosen by hand goes through editIssue, which settles the conflict too:
-   * the backend reads a bare string FieldValue as text, not as a milestone. */
-  | { kind: "edit"; field: Field; edit: IssueEdit };
+export interface ResolutionStep {
+  field: Field;
+  resolution: Resolution;
+}
 
 /** The backend calls for a ready plan, one per field, in field order. */
 export function resolutionSteps(plan: ResolutionPlan): ResolutionStep[] {
@@ -126,13 +123,9 @@ export function resolutionSteps(plan: ResolutionPlan): ResolutionStep[] {
     if (choice === null) {
       continue;
     }
-    if (choice.kind === "merged" && field === "milestone" && asOptional(value) !== null) {
-      steps.push({ kind: "edit", field, edit: milestoneEdit(asOptional(value)) });
-      continue;
-    }
     const resolution: Resolution =
       choice.kind === "merged" ? { take: "value", value } : { take: choice.kind };
-    steps.push({ kind: "resolve", field, resolution });
+    steps.push({ field, resolution });
   }
   return steps;
 }

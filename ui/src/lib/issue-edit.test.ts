@@ -7,7 +7,7 @@ describe("issue edits", () => {
     expect(edit.title).toBe("New title");
     expect(edit.body).toBeNull();
     expect(edit.add_labels).toEqual([]);
-    expect(edit.milestone).toBeNull();
+    expect("milestone" in edit).toBe(false);
   });
 
   it("keeps the body as typed", () => {
@@ -21,9 +21,10 @@ describe("issue edits", () => {
     expect(assigneeEdit("mira", false).remove_assignees).toEqual(["mira"]);
   });
 
-  it("clears the milestone with an empty title, never null", () => {
-    expect(milestoneEdit(null).milestone).toBe("");
-    expect(milestoneEdit("v1.0").milestone).toBe("v1.0");
+  it("clears the milestone with null, and sends a title trimmed", () => {
+    expect(milestoneEdit(null).milestone).toBeNull();
+    expect(milestoneEdit("  ").milestone).toBeNull();
+    expect(milestoneEdit(" v1.0 ").milestone).toBe("v1.0");
   });
 
   it("carries GitHub's state reason", () => {

@@ -1,5 +1,5 @@
-// IssueEdit values for each kind of change the issue view makes. An IssueEdit has
-// every field; these fill in "leave alone" for the rest.
+// IssueEdit values for each kind of change the issue view makes. These fill in "leave
+// alone" for the rest (an absent milestone is left alone; a null one is cleared).
 import type { IssueEdit } from "./bindings/IssueEdit";
 import type { IssueState } from "./bindings/IssueState";
 
@@ -14,7 +14,6 @@ const NO_CHANGE: IssueEdit = {
   add_assignees: [],
   remove_assignees: [],
   assignees: null,
-  milestone: null,
 };
 
 export function titleEdit(title: string): IssueEdit {
@@ -41,11 +40,10 @@ export function assigneeEdit(login: string, present: boolean): IssueEdit {
     : { ...NO_CHANGE, remove_assignees: [login] };
 }
 
-/** Sets the milestone, or clears it with null. In JSON a null milestone means "leave
- * alone" (serde reads `Option<Option<_>>` that way), so clearing sends the empty title,
- * which the backend stores as no milestone. */
+/** Sets the milestone, or clears it with null (or a blank title). */
 export function milestoneEdit(title: string | null): IssueEdit {
-  return { ...NO_CHANGE, milestone: title?.trim() ?? "" };
+  const trimmed = title?.trim() ?? "";
+  return { ...NO_CHANGE, milestone: trimmed === "" ? null : trimmed };
 }
 
 /** GitHub's state reasons, as its UI offers them when closing. */

@@ -20,6 +20,6 @@ labels: Array<string> | null, add_assignees: Array<string>, remove_assignees: Ar
  */
 assignees: Array<string> | null, 
 /**
- * `Some(None)` clears the milestone.
+ * Absent leaves the milestone alone; `null` (`Some(None)`) clears it.
  */
-milestone: string | null | null, };
+milestone?: string | null, };

@@ -92,6 +92,7 @@ export class MockBackend {
       case "create_issue": return this.#createIssue(a.repo as string, a.issue as NewIssue);
       case "add_comment": return this.#addComment(a.reference as string, a.body as string);
       case "discard_changes": return this.#discard(a.reference as string);
+      case "retry_changes": return this.#retry(a.reference as string);
       case "conflicts": return this.#conflicts();
       case "conflict_draft": return this.#conflictDraft(a.reference as string, a.field as Field);
       case "resolve_conflict": return this.#resolve(a.reference as string, a.field as Field, a.resolution as Resolution);
@@ -357,8 +358,10 @@ export class MockBackend {
       [...new Set([...(replace ?? current), ...add])].filter((n) => !remove.includes(n)).sort();
     issue.labels = applySet(issue.labels, edit.labels, edit.add_labels, edit.remove_labels);
     issue.assignees = applySet(issue.assignees, edit.assignees, edit.add_assignees, edit.remove_assignees);
-    if (edit.milestone !== null) {
-      issue.milestone = edit.milestone.trim() === "" ? null : edit.milestone.trim();
+    // Absent leaves the milestone alone; null (or "") clears it.
+    if (edit.milestone !== undefined) {
+      const title = edit.milestone?.trim() ?? "";
+      issue.milestone = title === "" ? null : title;
     }
     const fields: [Field, boolean][] = [
       ["title", before.title !== issue.title],
@@ -452,6 +455,16 @@ export class MockBackend {
     ]);
     this.#refreshStatus(issue);
     return comment;
+  }
+
+  #retry(reference: string) {
+    const issue = this.#issue(reference);
+    const changes = this.#data.outbox.get(issue.id) ?? [];
+    this.#data.outbox.set(
+      issue.id,
+      changes.map((c) => ({ ...c, failed: false, attempts: 0, next_attempt_at: null })),
+    );
+    return this.#issue(reference);
   }
 
   #discard(reference: string) {
