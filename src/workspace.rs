@@ -295,6 +295,40 @@ impl Workspace {
         }
     }
 
+    /// Replaces a connection's token (an expired or revoked one, say): the new token is
+    /// verified against the tracker first, then stored in the keychain; the connection
+    /// keeps its mirror and its pending changes.
+    ///
+    /// # Errors
+    /// An unknown connection, an empty or rejected token, an unusable keychain. The old
+    /// token stays then.
+    pub async fn replace_token(&self, name: &str, token: Secret) -> Result<Connection> {
+        if token.is_empty() {
+            return Err(Error::EmptyToken);
+        }
+        let connection = self.connection(name)?;
+        let provider = provider::connect(Endpoint {
+            kind: connection.provider,
+            api_url: connection.api_url.clone(),
+            web_url: connection.web_url.clone(),
+            token: Some(token.clone()),
+            retry: self.retry.clone(),
+            cache: None,
+        })?;
+        let login = provider.whoami().await?.login;
+        self.secrets
+            .set(&connection.secret_key, &connection.name, &token)?;
+        connections::set_token(self.store().conn(), connection.id, &login)?;
+        self.log(
+            Some(connection.id),
+            None,
+            "connection_edit",
+            LogResult::Ok,
+            &format!("{name}: new token, connected as {login}"),
+        )?;
+        self.connection(name)
+    }
+
     fn provider_for(&self, connection: &Connection) -> Result<Box<dyn Provider>> {
         Ok(provider::connect(Endpoint {
             kind: connection.provider,

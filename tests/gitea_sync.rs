@@ -577,3 +577,38 @@ async fn search_label_and_assignee_filters_query_the_mirror() {
         .unwrap();
     assert_eq!(bobs.len(), 13);
 }
+
+#[tokio::test]
+async fn a_replaced_token_is_verified_before_it_is_stored() {
+    let fake = seeded_fake(3);
+    let (_dir, ws) = workspace();
+    connect(&ws, &fake, Some(TOKEN)).await;
+    ws.add_repo("home:alice/tools", RepoFilter::default())
+        .await
+        .unwrap();
+
+    let err = ws
+        .replace_token("home", Secret::new("not-a-token"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unauthorized", "{err}");
+    assert!(
+        sync(&ws, &SyncOptions::default()).await.succeeded(),
+        "the old token stays"
+    );
+
+    fake.add_user("alice", Some("gitea-token-alice-rotated"));
+    let connection = ws
+        .replace_token("home", Secret::new("gitea-token-alice-rotated\n"))
+        .await
+        .unwrap();
+    assert_eq!(connection.login.as_deref(), Some("alice"));
+    fake.clear_requests();
+    assert!(sync(&ws, &SyncOptions::default()).await.succeeded());
+    assert!(
+        fake.requests()
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some("token gitea-token-alice-rotated")),
+        "every request now uses the new token"
+    );
+}

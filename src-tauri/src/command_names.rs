@@ -8,6 +8,7 @@
     "list_connections",
     "add_connection",
     "remove_connection",
+    "replace_token",
     "set_conflict_policy",
     "set_poll_interval",
     "list_repos",

@@ -6,6 +6,7 @@ use issuesync::model::{
     AppSettings, Comment, ConflictEntry, ConflictPolicy, Connection, Field, FieldValue, Issue,
     Label, Milestone, RemoteRepo, Repo, RepoFilter, User,
 };
+use issuesync::secrets::Secret;
 use issuesync::store::issues::IssueQuery;
 use issuesync::store::sync_log::LogRecord;
 use issuesync::workspace::{
@@ -63,6 +64,19 @@ pub async fn add_connection(
 #[tauri::command]
 pub fn remove_connection(state: State<'_, AppState>, name: String) -> IpcResult<ConnectionRemoved> {
     state.workspace.remove_connection(&name).map_err(Into::into)
+}
+
+#[tauri::command]
+pub async fn replace_token(
+    state: State<'_, AppState>,
+    name: String,
+    token: Secret,
+) -> IpcResult<Connection> {
+    state
+        .workspace
+        .replace_token(&name, token)
+        .await
+        .map_err(Into::into)
 }
 
 #[tauri::command]

@@ -65,6 +65,7 @@ pub fn run() {
             commands::list_connections,
             commands::add_connection,
             commands::remove_connection,
+            commands::replace_token,
             commands::set_conflict_policy,
             commands::set_poll_interval,
             commands::list_repos,

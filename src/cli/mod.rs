@@ -79,7 +79,7 @@ enum ConnectionCommand {
     Add(connection_add::ConnectionAdd),
     /// List connections
     List(connection_list::ConnectionList),
-    /// Change a connection's conflict policy
+    /// Change a connection's conflict policy or token
     Edit(connection_edit::ConnectionEdit),
     /// Remove a connection, its mirrored issues and its keychain entry
     Remove(connection_remove::ConnectionRemove),
@@ -106,7 +106,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Connection(ConnectionCommand::Add(cmd)) => cmd.run(&workspace).await,
         Command::Connection(ConnectionCommand::List(cmd)) => cmd.run(&workspace),
-        Command::Connection(ConnectionCommand::Edit(cmd)) => cmd.run(&workspace),
+        Command::Connection(ConnectionCommand::Edit(cmd)) => cmd.run(&workspace).await,
         Command::Connection(ConnectionCommand::Remove(cmd)) => cmd.run(&workspace),
         Command::Repo(RepoCommand::Add(cmd)) => cmd.run(&workspace).await,
         Command::Repo(RepoCommand::List(cmd)) => cmd.run(&workspace).await,

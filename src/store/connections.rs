@@ -136,6 +136,18 @@ pub fn delete(db: &Db, id: i64) -> Result<bool> {
     Ok(db.execute("DELETE FROM connections WHERE id = ?1", [id])? > 0)
 }
 
+/// Records that a connection now has a token, belonging to `login`.
+///
+/// # Errors
+/// [`StoreError`] on a write failure.
+pub fn set_token(db: &Db, id: i64, login: &str) -> Result<()> {
+    db.execute(
+        "UPDATE connections SET has_token = 1, login = ?2 WHERE id = ?1",
+        (id, login),
+    )?;
+    Ok(())
+}
+
 /// Sets how often the desktop app syncs a connection (1 to 1440 minutes).
 ///
 /// # Errors

@@ -90,6 +90,11 @@ export function removeConnection(name: string): Promise<ConnectionRemoved> {
   return invoke<ConnectionRemoved>("remove_connection", { name });
 }
 
+/** Replaces the token (verified first, then stored in the keychain; never sent back). */
+export function replaceToken(name: string, token: string): Promise<Connection> {
+  return invoke<Connection>("replace_token", { name, token });
+}
+
 export function setConflictPolicy(name: string, policy: ConflictPolicy): Promise<Connection> {
   return invoke<Connection>("set_conflict_policy", { name, policy });
 }

@@ -75,6 +75,7 @@ export class MockBackend {
       case "list_connections": return this.#data.connections;
       case "add_connection": return this.#addConnection(a.request as NewConnectionRequest);
       case "remove_connection": return this.#removeConnection(a.name as string);
+      case "replace_token": return this.#replaceToken(a.name as string, a.token as string);
       case "set_conflict_policy": return this.#updateConnection(a.name as string, { conflict_policy: a.policy as ConflictPolicy });
       case "set_poll_interval": return this.#setPollInterval(a.name as string, a.minutes as number);
       case "list_repos": return this.#data.repos.filter((r) => a.connection === null || r.connection === a.connection);
@@ -182,6 +183,13 @@ export class MockBackend {
     const connection = this.#connection(name);
     Object.assign(connection, change);
     return connection;
+  }
+
+  #replaceToken(name: string, token: string): Connection {
+    if (token.trim() === "" || token.includes("bad")) {
+      fail("unauthorized", "the tracker rejected the token (401): check it, or create a new one");
+    }
+    return this.#updateConnection(name, { has_token: true, login: this.#connection(name).login ?? "you" });
   }
 
   #setPollInterval(name: string, minutes: number): Connection {
