@@ -4,6 +4,8 @@
 mod common;
 
 mod cli_contract;
+#[cfg(target_os = "linux")]
+mod desktop_e2e;
 mod fake_gitea_fidelity;
 mod fake_github_fidelity;
 mod fake_gitlab_fidelity;
