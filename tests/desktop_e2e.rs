@@ -1034,11 +1034,15 @@ impl Drop for KeychainGuard {
         };
         for connection in workspace.connections().unwrap_or_default() {
             match workspace.remove_connection(&connection.name) {
-                Ok(removed) => {
-                    if let Some(warning) = removed.keychain_warning {
+                Ok(removed) => match removed.keychain_warning {
+                    Some(warning) => {
                         eprintln!("e2e: keychain entry of {}: {warning}", connection.name);
                     }
-                }
+                    None => eprintln!(
+                        "e2e: removed the connection {} and its keychain entry",
+                        connection.name
+                    ),
+                },
                 Err(e) => eprintln!("e2e: removing connection {}: {e}", connection.name),
             }
         }
