@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build, run and test IssueSync:
 # the system libraries of the desktop app (WebKitGTK, GTK, libsoup, D-Bus), the
-# headless test tools (Xvfb, D-Bus session, gnome-keyring) and the UI's npm packages.
+# headless test tools (Xvfb, D-Bus session, gnome-keyring, WebKitWebDriver and
+# tauri-driver for the desktop end-to-end tests) and the UI's npm packages.
 # Idempotent: installs only what is missing. Rust (cargo, rustfmt, clippy) and
 # Node 20 + npm are expected on the machine.
 set -euo pipefail
@@ -28,6 +29,15 @@ fi
 for tool in cargo node npm; do
   command -v "$tool" >/dev/null || { echo "setup: $tool is missing (Rust stable and Node 20 are required)" >&2; exit 1; }
 done
+
+# tauri-driver (WebDriver for Tauri apps, over WebKitWebDriver) into ~/.cargo/bin, where
+# tests/desktop_e2e.rs also looks for it when it is not on PATH. Built in a temp dir that
+# cargo removes, whatever CARGO_TARGET_DIR says (~40 s).
+cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+if ! command -v tauri-driver >/dev/null && [[ ! -x $cargo_bin/tauri-driver ]]; then
+  echo "setup: installing tauri-driver" >&2
+  env -u CARGO_TARGET_DIR cargo install tauri-driver --version 2.1.0 --locked --quiet
+fi
 
 # npm ci only when the lock file changed since the last install.
 stamp=ui/node_modules/.package-lock.json

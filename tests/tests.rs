@@ -5,6 +5,8 @@ mod common;
 
 mod cli_contract;
 mod crash_safety;
+#[cfg(target_os = "linux")]
+mod desktop_e2e;
 mod fake_gitea_fidelity;
 mod fake_github_fidelity;
 mod fake_gitlab_fidelity;
