@@ -313,7 +313,6 @@ async fn exercise(s: &Seeded, p: &dyn Provider, authed: bool) {
     );
     let marker = "<!-- issuesync:contract-1 -->";
     if !authed {
-        assert!(p.find_issue_by_text(REPO, marker).await.unwrap().is_empty());
         return;
     }
 
@@ -370,10 +369,9 @@ async fn exercise(s: &Seeded, p: &dyn Provider, authed: bool) {
     p.add_comment(REPO, created.number, "a comment")
         .await
         .unwrap();
-    let found = p.find_issue_by_text(REPO, marker).await.unwrap();
-    assert_eq!(
-        found.iter().map(|i| i.number).collect::<Vec<_>>(),
-        vec![created.number]
+    assert!(
+        created.body.contains(marker),
+        "the marker is sent with the body"
     );
 }
 
@@ -401,7 +399,6 @@ async fn every_github_request_exists_in_the_official_description() {
         "issues/update",
         "issues/create",
         "issues/create-comment",
-        "search/issues-and-pull-requests",
     ]
     .into_iter()
     .map(str::to_string)

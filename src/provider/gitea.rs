@@ -585,38 +585,6 @@ impl Provider for Gitea {
             })
     }
 
-    async fn find_issue_by_text(
-        &self,
-        full_path: &str,
-        text: &str,
-    ) -> Result<Vec<RemoteIssue>, ProviderError> {
-        let (owner, name) = Self::repo_segments(full_path)?;
-        let mut url = self.http.endpoint(&["repos", &owner, &name, "issues"]);
-        url.query_pairs_mut()
-            .append_pair("state", "all")
-            .append_pair("type", "issues")
-            .append_pair("q", text)
-            .append_pair("limit", &PAGE_LIMIT.to_string());
-        let response = self
-            .http
-            .get(url, &format!("issues of {full_path}"))
-            .await?;
-        let wire: Vec<wire::Issue> = response.json()?;
-        let issues = wire
-            .into_iter()
-            .filter(|i| i.pull_request.is_none())
-            .map(RemoteIssue::try_from)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|source| ProviderError::Decode {
-                url: response.url.to_string(),
-                source,
-            })?;
-        Ok(issues
-            .into_iter()
-            .filter(|i| i.body.contains(text))
-            .collect())
-    }
-
     async fn list_comments(
         &self,
         full_path: &str,

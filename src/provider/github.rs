@@ -516,38 +516,6 @@ impl Provider for GitHub {
             .await?;
         Self::issue_comment(&response, number)
     }
-
-    async fn find_issue_by_text(
-        &self,
-        full_path: &str,
-        text: &str,
-    ) -> Result<Vec<RemoteIssue>, ProviderError> {
-        Self::repo_segments(full_path)?;
-        let mut url = self.http.endpoint(&["search", "issues"]);
-        url.query_pairs_mut().append_pair(
-            "q",
-            &format!(
-                "repo:{full_path} is:issue in:body \"{}\"",
-                text.replace('"', " ")
-            ),
-        );
-        let response = self
-            .http
-            .get(url, &format!("issue search in {full_path}"))
-            .await?;
-        let results: wire::SearchResults = response.json()?;
-        let mut found = Vec::new();
-        for issue in results.items {
-            let issue = issue.into_model().map_err(|source| ProviderError::Decode {
-                url: response.url.to_string(),
-                source,
-            })?;
-            if issue.body.contains(text) {
-                found.push(issue);
-            }
-        }
-        Ok(found)
-    }
 }
 
 impl From<wire::User> for User {
@@ -765,11 +733,6 @@ mod wire {
         #[serde(default)]
         pub private: bool,
         pub html_url: Option<String>,
-    }
-
-    #[derive(Deserialize)]
-    pub struct SearchResults {
-        pub items: Vec<Issue>,
     }
 }
 

@@ -501,36 +501,6 @@ impl Provider for GitLab {
                 url: response.url.to_string(),
             })
     }
-
-    async fn find_issue_by_text(
-        &self,
-        full_path: &str,
-        text: &str,
-    ) -> Result<Vec<RemoteIssue>, ProviderError> {
-        let mut url = self.project_url(full_path, &["issues"])?;
-        url.query_pairs_mut()
-            .append_pair("scope", "all")
-            .append_pair("state", "all")
-            .append_pair("search", text)
-            .append_pair("in", "description")
-            .append_pair("per_page", &PAGE_LIMIT.to_string());
-        let response = self
-            .http
-            .get(url, &format!("issues of {full_path}"))
-            .await?;
-        let wire: Vec<wire::Issue> = response.json()?;
-        let mut found = Vec::new();
-        for issue in wire {
-            let issue = issue.into_model().map_err(|source| ProviderError::Decode {
-                url: response.url.to_string(),
-                source,
-            })?;
-            if issue.body.contains(text) {
-                found.push(issue);
-            }
-        }
-        Ok(found)
-    }
 }
 
 impl From<wire::User> for User {

@@ -350,8 +350,8 @@ pub trait Provider: Send + Sync {
         expected: &RemoteVersion,
     ) -> Result<RemoteIssue, ProviderError>;
 
-    /// Creates an issue. Not idempotent: after an ambiguous failure, look for it with
-    /// [`Provider::find_issue_by_text`] before trying again.
+    /// Creates an issue. Not idempotent: after an ambiguous failure the caller looks for
+    /// it (by the marker in its body, in a listing) before trying again.
     async fn create_issue(
         &self,
         full_path: &str,
@@ -365,13 +365,6 @@ pub trait Provider: Send + Sync {
         number: u64,
         body: &str,
     ) -> Result<RemoteComment, ProviderError>;
-
-    /// Issues whose body contains `text` exactly (for finding a create's marker).
-    async fn find_issue_by_text(
-        &self,
-        full_path: &str,
-        text: &str,
-    ) -> Result<Vec<RemoteIssue>, ProviderError>;
 }
 
 /// How to reach one tracker.
