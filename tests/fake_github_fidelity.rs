@@ -15,7 +15,6 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, Utc};
 use issuesync::model::ProviderKind;
-use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -24,6 +23,7 @@ use crate::common::fake_github::{
     NEW_LABEL_COLOR, RATE_LIMIT_ANONYMOUS, RATE_LIMIT_AUTHENTICATED,
 };
 use crate::common::github_openapi::{spec, Spec};
+use crate::common::http_reply::Resp;
 
 const ALICE: &str = "ghp_alice";
 const BOB: &str = "ghp_bob";
@@ -47,65 +47,6 @@ enum Auth<'a> {
     Bearer(&'a str),
     Token(&'a str),
     Raw(&'a str),
-}
-
-struct Resp {
-    status: StatusCode,
-    headers: HeaderMap,
-    text: String,
-    body: Value,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    fn header_u64(&self, name: &str) -> u64 {
-        self.header(name)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("numeric header {name}: {:?}", self.headers))
-    }
-
-    fn items(&self) -> &Vec<Value> {
-        self.body
-            .as_array()
-            .unwrap_or_else(|| panic!("JSON array body, got {}: {}", self.status, self.text))
-    }
-
-    fn numbers(&self) -> Vec<u64> {
-        self.items()
-            .iter()
-            .map(|i| i["number"].as_u64().expect("number"))
-            .collect()
-    }
-
-    /// `Link` entries as (rel, url), in header order.
-    fn links(&self) -> Vec<(String, String)> {
-        let Some(h) = self.header("link") else {
-            return Vec::new();
-        };
-        h.split(", ")
-            .map(|part| {
-                let (url, rel) = part.split_once(">; rel=\"").expect("link entry shape");
-                (
-                    rel.trim_end_matches('"').to_string(),
-                    url.trim_start_matches('<').to_string(),
-                )
-            })
-            .collect()
-    }
-
-    fn rels(&self) -> Vec<String> {
-        self.links().into_iter().map(|(rel, _)| rel).collect()
-    }
-
-    fn link(&self, rel: &str) -> Option<String> {
-        self.links()
-            .into_iter()
-            .find(|(r, _)| r == rel)
-            .map(|(_, u)| u)
-    }
 }
 
 async fn send_url(
@@ -132,17 +73,7 @@ async fn send_url(
     if let Some(b) = body {
         req = req.json(&b);
     }
-    let r = req.send().await.expect("request to the fake");
-    let status = r.status();
-    let headers = r.headers().clone();
-    let text = r.text().await.unwrap_or_default();
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp {
-        status,
-        headers,
-        text,
-        body,
-    }
+    Resp::read(req.send().await.expect("request to the fake")).await
 }
 
 async fn get(g: &FakeGitHub, path: &str, auth: Auth<'_>) -> Resp {
@@ -494,13 +425,13 @@ async fn fake_github_pagination_links_follow_to_the_end_and_cap_per_page() {
     );
     assert!(first.link("last").unwrap().ends_with("&page=3"));
 
-    let mut seen: Vec<u64> = first.numbers();
+    let mut seen: Vec<u64> = first.field_of_items("number");
     let mut url = first.link("next");
     let mut pages = vec![first.rels()];
     while let Some(next) = url {
         let page = send_url(Method::GET, &next, Auth::Bearer(ALICE), None, &[]).await;
         assert_eq!(page.status, StatusCode::OK);
-        seen.extend(page.numbers());
+        seen.extend(page.field_of_items("number"));
         pages.push(page.rels());
         url = page.link("next");
     }
@@ -588,7 +519,7 @@ async fn fake_github_since_is_inclusive_and_sort_and_direction_apply() {
     let since = |t: DateTime<Utc>| render_time(t).replace('+', "%2B");
     let at_b = get(&g, &path(&format!("since={}", since(t_b))), Auth::Anon).await;
     assert_eq!(
-        at_b.numbers(),
+        at_b.field_of_items("number"),
         vec![c, b, a],
         "at or after: b itself counts"
     );
@@ -598,22 +529,26 @@ async fn fake_github_since_is_inclusive_and_sort_and_direction_apply() {
         Auth::Anon,
     )
     .await;
-    assert_eq!(after_b.numbers(), vec![c, a]);
+    assert_eq!(after_b.field_of_items("number"), vec![c, a]);
     let offset = get(&g, &path("since=2026-01-05T11:00:02%2B01:00"), Auth::Anon).await;
-    assert_eq!(offset.numbers(), at_b.numbers(), "offsets are understood");
+    assert_eq!(
+        offset.field_of_items("number"),
+        at_b.field_of_items("number"),
+        "offsets are understood"
+    );
 
     let updated_asc = get(&g, &path("sort=updated&direction=asc"), Auth::Anon).await;
-    assert_eq!(updated_asc.numbers(), vec![b, c, a]);
+    assert_eq!(updated_asc.field_of_items("number"), vec![b, c, a]);
     let updated_desc = get(&g, &path("sort=updated"), Auth::Anon).await;
     assert_eq!(
-        updated_desc.numbers(),
+        updated_desc.field_of_items("number"),
         vec![a, c, b],
         "direction defaults to desc"
     );
     let created_asc = get(&g, &path("direction=asc"), Auth::Anon).await;
-    assert_eq!(created_asc.numbers(), vec![a, b, c]);
+    assert_eq!(created_asc.field_of_items("number"), vec![a, b, c]);
     let comments = get(&g, &path("sort=comments"), Auth::Anon).await;
-    assert_eq!(comments.numbers()[0], a);
+    assert_eq!(comments.field_of_items("number")[0], a);
 
     for bad in [
         "since=yesterday",
@@ -884,7 +819,7 @@ async fn fake_github_labels_milestone_assignee_and_creator_filters() {
     );
     let plain = issue(&g, "plain");
     let q = |query: &str| format!("/repos/{REPO}/issues?{query}");
-    let numbers = |r: Resp| -> Vec<u64> { r.numbers() };
+    let numbers = |r: Resp| -> Vec<u64> { r.field_of_items("number") };
 
     assert_eq!(
         numbers(get(&g, &q("labels=bug,ui"), Auth::Anon).await),
@@ -968,7 +903,7 @@ async fn fake_github_lists_pull_requests_among_issues_with_one_number_sequence()
     g.add_comment(REPO, first, "bob", "issue comment");
 
     let list = get(&g, &format!("/repos/{REPO}/issues"), Auth::Anon).await;
-    assert_eq!(list.numbers(), vec![second, pr, first]);
+    assert_eq!(list.field_of_items("number"), vec![second, pr, first]);
     let item = &list.items()[1];
     assert_eq!(
         item["pull_request"]["html_url"],
@@ -1075,7 +1010,10 @@ async fn fake_github_deleted_and_transferred_issues() {
         .unwrap()
         .ends_with(&format!("/issues/{new_number}/comments")));
     let list = get(&g, &format!("/repos/{REPO}/issues?state=all"), Auth::Anon).await;
-    assert!(list.numbers().is_empty(), "neither listed any more");
+    assert!(
+        list.field_of_items("number").is_empty(),
+        "neither listed any more"
+    );
     let comments = get(&g, &format!("/repos/{REPO}/issues/comments"), Auth::Anon).await;
     assert!(comments.items().is_empty());
 

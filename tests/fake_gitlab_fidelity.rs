@@ -14,13 +14,13 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use issuesync::model::ProviderKind;
-use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::common::fake_gitlab::{
     render_time, FakeGitLab, FakeTracker, NewIssue, RemoteEdit, UPDATE_AT_LEAST_ONE_OF,
 };
+use crate::common::http_reply::Resp;
 
 const ALICE: &str = "glpat-alice";
 const BOB: &str = "glpat-bob";
@@ -54,59 +54,6 @@ enum Payload {
     Form(Vec<(&'static str, String)>),
 }
 
-struct Resp {
-    status: StatusCode,
-    headers: HeaderMap,
-    text: String,
-    body: Value,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    fn items(&self) -> &Vec<Value> {
-        self.body
-            .as_array()
-            .unwrap_or_else(|| panic!("JSON array body, got {}: {}", self.status, self.text))
-    }
-
-    fn iids(&self) -> Vec<u64> {
-        self.items()
-            .iter()
-            .map(|i| i["iid"].as_u64().expect("iid"))
-            .collect()
-    }
-
-    /// `Link` entries as (rel, url), in header order.
-    fn links(&self) -> Vec<(String, String)> {
-        let Some(h) = self.header("link") else {
-            return Vec::new();
-        };
-        h.split(", ")
-            .map(|part| {
-                let (url, rel) = part.split_once(">; rel=\"").expect("link entry shape");
-                (
-                    rel.trim_end_matches('"').to_string(),
-                    url.trim_start_matches('<').to_string(),
-                )
-            })
-            .collect()
-    }
-
-    fn rels(&self) -> Vec<String> {
-        self.links().into_iter().map(|(rel, _)| rel).collect()
-    }
-
-    fn link(&self, rel: &str) -> Option<String> {
-        self.links()
-            .into_iter()
-            .find(|(r, _)| r == rel)
-            .map(|(_, u)| u)
-    }
-}
-
 async fn send_url(method: Method, url: &str, auth: Auth<'_>, payload: Payload) -> Resp {
     let client = reqwest::Client::new();
     let mut req = client.request(method, url);
@@ -120,17 +67,7 @@ async fn send_url(method: Method, url: &str, auth: Auth<'_>, payload: Payload) -
         Payload::Json(v) => req.json(&v),
         Payload::Form(pairs) => req.form(&pairs),
     };
-    let resp = req.send().await.expect("request to fake gitlab");
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let text = resp.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp {
-        status,
-        headers,
-        text,
-        body,
-    }
+    Resp::read(req.send().await.expect("request to fake gitlab")).await
 }
 
 /// `path` is below `/api/v4` and may carry a query.
@@ -343,7 +280,7 @@ async fn fake_gitlab_relative_root_and_nested_groups_in_urls() {
         "{next}"
     );
     let page2 = send_url(Method::GET, &next, Auth::Token(ALICE), Payload::None).await;
-    assert_eq!(page2.iids(), vec![1]);
+    assert_eq!(page2.field_of_items("iid"), vec![1]);
 
     let project = get(&g, &format!("/projects/{pid}"), Auth::Token(ALICE)).await;
     assert_eq!(project.body["web_url"], format!("{web}/{REPO}"));
@@ -438,7 +375,7 @@ async fn fake_gitlab_offset_pagination_headers_and_link() {
     let p1 = get(&g, &base, Auth::Token(ALICE)).await;
     assert_eq!(p1.status, StatusCode::OK);
     assert_eq!(
-        p1.iids(),
+        p1.field_of_items("iid"),
         (26..=45).rev().collect::<Vec<u64>>(),
         "created_at desc by default"
     );
@@ -465,10 +402,10 @@ async fn fake_gitlab_offset_pagination_headers_and_link() {
     assert_eq!(p2.header("x-prev-page"), Some("1"));
     assert_eq!(p2.header("x-next-page"), Some("3"));
     let via_link = send_url(Method::GET, &next, Auth::Token(ALICE), Payload::None).await;
-    assert_eq!(via_link.iids(), p2.iids());
+    assert_eq!(via_link.field_of_items("iid"), p2.field_of_items("iid"));
 
     let p3 = get(&g, &format!("{base}?page=3"), Auth::Token(ALICE)).await;
-    assert_eq!(p3.iids(), vec![5, 4, 3, 2, 1]);
+    assert_eq!(p3.field_of_items("iid"), vec![5, 4, 3, 2, 1]);
     assert_eq!(p3.header("x-next-page"), Some(""));
     assert_eq!(p3.rels(), vec!["prev", "first", "last"]);
 
@@ -488,7 +425,7 @@ async fn fake_gitlab_offset_pagination_headers_and_link() {
     let mut seen = Vec::new();
     loop {
         let r = send_url(Method::GET, &url, Auth::Token(ALICE), Payload::None).await;
-        seen.extend(r.iids());
+        seen.extend(r.field_of_items("iid"));
         match r.link("next") {
             Some(n) => {
                 assert!(n.contains(&format!("id={}&", enc(REPO))), "{n}");
@@ -557,7 +494,7 @@ async fn fake_gitlab_over_ten_thousand_rows_omits_totals_and_last() {
         .await;
         assert_eq!(r.status, StatusCode::OK);
         pages += 1;
-        iids.extend(r.iids());
+        iids.extend(r.field_of_items("iid"));
         match r.header("x-next-page") {
             Some("") => {
                 assert_eq!(r.items().len(), 50);
@@ -596,17 +533,17 @@ async fn fake_gitlab_updated_after_is_inclusive_and_needs_encoded_plus() {
         Auth::Anon,
     )
     .await;
-    assert_eq!(inclusive.iids(), vec![b, c]);
+    assert_eq!(inclusive.field_of_items("iid"), vec![b, c]);
     let ms_later = render_time(tb + Duration::milliseconds(1));
     let later = get(&g, &format!("{base}&updated_after={ms_later}"), Auth::Anon).await;
-    assert_eq!(later.iids(), vec![c]);
+    assert_eq!(later.field_of_items("iid"), vec![c]);
     let before = get(
         &g,
         &format!("{base}&updated_before={}", render_time(tb)),
         Auth::Anon,
     )
     .await;
-    assert_eq!(before.iids(), vec![a, b]);
+    assert_eq!(before.field_of_items("iid"), vec![a, b]);
 
     // The same instant with an offset: `+` must travel as %2B.
     let plus_one = tb
@@ -620,7 +557,7 @@ async fn fake_gitlab_updated_after_is_inclusive_and_needs_encoded_plus() {
         Auth::Anon,
     )
     .await;
-    assert_eq!(encoded.iids(), vec![b, c]);
+    assert_eq!(encoded.field_of_items("iid"), vec![b, c]);
     let raw_plus = get(&g, &format!("{base}&updated_after={plus_one}"), Auth::Anon).await;
     assert_eq!(raw_plus.status, StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -644,7 +581,7 @@ async fn fake_gitlab_updated_after_is_inclusive_and_needs_encoded_plus() {
         },
     );
     let all = get(&g, &base, Auth::Anon).await;
-    assert_eq!(all.iids(), vec![b, c, a]);
+    assert_eq!(all.field_of_items("iid"), vec![b, c, a]);
 
     // Link URLs carry the date as Grape re-renders it (whole seconds, +00:00).
     let paged = get(
@@ -659,7 +596,7 @@ async fn fake_gitlab_updated_after_is_inclusive_and_needs_encoded_plus() {
         "{next}"
     );
     let page2 = send_url(Method::GET, &next, Auth::Anon, Payload::None).await;
-    assert_eq!(page2.iids(), vec![c]);
+    assert_eq!(page2.field_of_items("iid"), vec![c]);
 }
 
 #[tokio::test]
@@ -688,18 +625,52 @@ async fn fake_gitlab_labels_filter_requires_all_and_milestone_filter() {
         async move { get(g, &format!("{base}&{suffix}"), Auth::Anon).await }
     };
 
-    assert_eq!(q("labels=bug,ui".into()).await.iids(), vec![two]);
-    assert_eq!(q("labels=bug".into()).await.iids(), vec![one, two]);
-    assert_eq!(q("labels[]=bug&labels[]=ui".into()).await.iids(), vec![two]);
-    assert_eq!(q("labels=bug,nope".into()).await.iids(), Vec::<u64>::new());
-    assert_eq!(q("labels=Bug".into()).await.iids(), Vec::<u64>::new());
-    assert_eq!(q("labels=None".into()).await.iids(), vec![four]);
-    assert_eq!(q("labels=any".into()).await.iids(), vec![one, two, three]);
-    assert_eq!(q("milestone=v1".into()).await.iids(), vec![two, three]);
-    assert_eq!(q("milestone=None".into()).await.iids(), vec![one, four]);
-    assert_eq!(q("milestone=Any".into()).await.iids(), vec![two, three]);
     assert_eq!(
-        q("labels=ui&milestone=v1".into()).await.iids(),
+        q("labels=bug,ui".into()).await.field_of_items("iid"),
+        vec![two]
+    );
+    assert_eq!(
+        q("labels=bug".into()).await.field_of_items("iid"),
+        vec![one, two]
+    );
+    assert_eq!(
+        q("labels[]=bug&labels[]=ui".into())
+            .await
+            .field_of_items("iid"),
+        vec![two]
+    );
+    assert_eq!(
+        q("labels=bug,nope".into()).await.field_of_items("iid"),
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        q("labels=Bug".into()).await.field_of_items("iid"),
+        Vec::<u64>::new()
+    );
+    assert_eq!(
+        q("labels=None".into()).await.field_of_items("iid"),
+        vec![four]
+    );
+    assert_eq!(
+        q("labels=any".into()).await.field_of_items("iid"),
+        vec![one, two, three]
+    );
+    assert_eq!(
+        q("milestone=v1".into()).await.field_of_items("iid"),
+        vec![two, three]
+    );
+    assert_eq!(
+        q("milestone=None".into()).await.field_of_items("iid"),
+        vec![one, four]
+    );
+    assert_eq!(
+        q("milestone=Any".into()).await.field_of_items("iid"),
+        vec![two, three]
+    );
+    assert_eq!(
+        q("labels=ui&milestone=v1".into())
+            .await
+            .field_of_items("iid"),
         vec![two, three]
     );
 
@@ -718,13 +689,16 @@ async fn fake_gitlab_labels_filter_requires_all_and_milestone_filter() {
             ..RemoteEdit::default()
         },
     );
-    assert_eq!(q("state=closed".into()).await.iids(), vec![one]);
     assert_eq!(
-        q("state=opened".into()).await.iids(),
+        q("state=closed".into()).await.field_of_items("iid"),
+        vec![one]
+    );
+    assert_eq!(
+        q("state=opened".into()).await.field_of_items("iid"),
         vec![two, three, four]
     );
     assert_eq!(
-        q("state=all".into()).await.iids(),
+        q("state=all".into()).await.field_of_items("iid"),
         vec![one, two, three, four]
     );
     let bad = q("state=open".into()).await;
@@ -1565,7 +1539,7 @@ async fn fake_gitlab_merge_requests_are_not_issues() {
         "merge requests have their own iid sequence"
     );
     let issues = get(&g, &format!("/projects/{}/issues", enc(REPO)), Auth::Anon).await;
-    assert_eq!(issues.iids(), vec![1]);
+    assert_eq!(issues.field_of_items("iid"), vec![1]);
     assert_eq!(issues.items()[0]["title"], "An issue");
     let mrs = get(
         &g,
