@@ -152,12 +152,11 @@ fn main() {
             .write(|tx| -> Result<(), issuesync::store::StoreError> {
                 for k in 0..PAGE {
                     let issue = remote_issue(page * PAGE + k);
-                    let url = issue.remote_url.clone().unwrap();
                     observe_remote(
                         tx,
                         repo,
+                        "https://git.example",
                         &issue,
-                        &url,
                         ConflictPolicy::Ask,
                         Timestamp::now(),
                     )?;
@@ -176,12 +175,11 @@ fn main() {
             .write(|tx| -> Result<(), issuesync::store::StoreError> {
                 for k in 0..PAGE {
                     let issue = remote_issue(page * PAGE + k);
-                    let url = issue.remote_url.clone().unwrap();
                     observe_remote(
                         tx,
                         repo,
+                        "https://git.example",
                         &issue,
-                        &url,
                         ConflictPolicy::Ask,
                         Timestamp::now(),
                     )?;

@@ -6,11 +6,11 @@
 //!   without a trailing slash, and any subpath (`https://host/gitea`) is preserved in
 //!   every URL built from it.
 //! - An issue's `remote_url` is the API's `html_url`/`web_url` whenever the API gives
-//!   one; [`issue_web_url`] is only the fallback.
+//!   one; [`issue_web_url`] is only the fallback ([`page_of`] picks).
 
 use url::Url;
 
-use crate::model::ProviderKind;
+use crate::model::{ProviderKind, RemoteIssue, Repo};
 
 /// A web root the user typed that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +76,15 @@ pub fn api_url(kind: ProviderKind, web_url: &str) -> String {
         ProviderKind::Gitlab => format!("{web_url}/api/v4"),
         ProviderKind::Gitea => format!("{web_url}/api/v1"),
     }
+}
+
+/// The page of a tracker's issue of `repo`: the URL its API reported, else the one built
+/// from the connection's web root.
+pub fn page_of(repo: &Repo, web_url: &str, issue: &RemoteIssue) -> String {
+    issue
+        .remote_url
+        .clone()
+        .unwrap_or_else(|| issue_web_url(repo.provider, web_url, &repo.full_path, issue.number))
 }
 
 /// The web page of issue `number` in `repo_path` (`owner/name`, or GitLab's full

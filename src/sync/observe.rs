@@ -19,6 +19,7 @@ use super::merge::merge_with_open_conflicts;
 use crate::model::{
     find_client_marker, ConflictPolicy, Field, IssueFields, RemoteIssue, Repo, Timestamp,
 };
+use crate::remote_url::page_of;
 use crate::store::sync_log::{LogEntry, LogResult};
 use crate::store::{conflicts, issues, outbox, sync_log, StoreError};
 
@@ -53,7 +54,8 @@ impl Observed {
     }
 }
 
-/// Brings the tracker's version `issue` of an issue of `repo` into the store.
+/// Brings the tracker's version `issue` of an issue of `repo` (on the connection whose
+/// web root is `web_url`) into the store.
 ///
 /// # Errors
 /// [`StoreError`] on a read or write failure; the caller's transaction then keeps
@@ -61,15 +63,17 @@ impl Observed {
 pub fn observe_remote(
     db: &Db,
     repo: &Repo,
+    web_url: &str,
     issue: &RemoteIssue,
-    remote_url: &str,
     policy: ConflictPolicy,
     now: Timestamp,
 ) -> Result<Observed, StoreError> {
+    let page = page_of(repo, web_url, issue);
+    let remote_url = page.as_str();
     let Some(issue_id) = issues::find_for_remote(db, repo.id, issue)? else {
         if let Some(client_id) = find_client_marker(&issue.body) {
             if let Some(issue_id) = issues::unpushed_by_client_id(db, repo.id, client_id)? {
-                adopt(db, repo, issue_id, issue, remote_url, now)?;
+                adopt(db, repo, web_url, issue_id, issue, now)?;
                 return Ok(Observed::Adopted { issue_id });
             }
         }
@@ -181,13 +185,20 @@ pub fn unsent_changes(working: &IssueFields, remote: &IssueFields, conflicted: &
 pub fn adopt(
     db: &Db,
     repo: &Repo,
+    web_url: &str,
     issue_id: i64,
     issue: &RemoteIssue,
-    remote_url: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let local = issues::fields(db, issue_id)?;
-    issues::store_remote(db, repo, issue_id, issue, remote_url, now)?;
+    issues::store_remote(
+        db,
+        repo,
+        issue_id,
+        issue,
+        &page_of(repo, web_url, issue),
+        now,
+    )?;
     outbox::remove_create(db, issue_id)?;
     if unsent_changes(&local, &IssueFields::of_remote(issue), &[]) {
         outbox::ensure_update(db, issue_id, now)?;

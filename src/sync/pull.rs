@@ -17,7 +17,6 @@ use super::{lock, RepoReport, SyncError, SyncEvent};
 use crate::model::ConflictPolicy;
 use crate::model::{RemoteStatus, Repo, Timestamp};
 use crate::provider::{CommentListing, Provider, ProviderError};
-use crate::remote_url::issue_web_url;
 use crate::store::comments::CommentUpsert;
 use crate::store::repos::InFlightPull;
 use crate::store::sync_log::{LogEntry, LogResult};
@@ -55,10 +54,7 @@ pub async fn pull_repo(
             let mut db = lock(store);
             db.write(|tx| -> Result<(), SyncError> {
                 for issue in &fetched.items {
-                    let url = issue.remote_url.clone().unwrap_or_else(|| {
-                        issue_web_url(repo.provider, web_url, &repo.full_path, issue.number)
-                    });
-                    let observed = observe_remote(tx, repo, issue, &url, policy, now)?;
+                    let observed = observe_remote(tx, repo, web_url, issue, policy, now)?;
                     report.count(&observed);
                 }
                 match &fetched.next {
@@ -183,10 +179,7 @@ async fn reconcile(
             match &verdict {
                 // Still there, just outside the filter now: keep it current.
                 Ok(issue) => {
-                    let url = issue.remote_url.clone().unwrap_or_else(|| {
-                        issue_web_url(repo.provider, web_url, &repo.full_path, issue.number)
-                    });
-                    observe_remote(tx, repo, issue, &url, policy, now)?;
+                    observe_remote(tx, repo, web_url, issue, policy, now)?;
                 }
                 Err(status) => {
                     issues::mark_remote_status(tx, issue_id, *status)?;

@@ -28,7 +28,6 @@ use crate::model::{
     RemoteIssue, RemoteStatus, Repo, Timestamp,
 };
 use crate::provider::{IssueListing, NewRemoteIssue, Provider, ProviderError, RetryPolicy};
-use crate::remote_url::issue_web_url;
 use crate::store::outbox::OutboxEntry;
 use crate::store::sync_log::{LogEntry, LogResult};
 use crate::store::{comments, conflicts, issues, outbox, repos, sync_log, Store};
@@ -101,17 +100,6 @@ pub async fn push_repo(ctx: &PushContext<'_>, report: &mut PushReport) -> Result
         }
     }
     Ok(())
-}
-
-fn url_of(ctx: &PushContext<'_>, issue: &RemoteIssue) -> String {
-    issue.remote_url.clone().unwrap_or_else(|| {
-        issue_web_url(
-            ctx.repo.provider,
-            ctx.web_url,
-            &ctx.repo.full_path,
-            issue.number,
-        )
-    })
 }
 
 fn log(
@@ -229,9 +217,15 @@ async fn push_update(
         {
             Ok(None) => {}
             Ok(Some(fresh)) => {
-                let url = url_of(ctx, &fresh);
                 let observed = lock(ctx.store).write(|tx| {
-                    observe_remote(tx, ctx.repo, &fresh, &url, ctx.policy, Timestamp::now())
+                    observe_remote(
+                        tx,
+                        ctx.repo,
+                        ctx.web_url,
+                        &fresh,
+                        ctx.policy,
+                        Timestamp::now(),
+                    )
                 })?;
                 if let Observed::Merged { new_conflicts, .. } = observed {
                     report.conflicts += new_conflicts;
@@ -269,11 +263,10 @@ async fn push_update(
             .await
         {
             Ok(answer) => {
-                let url = url_of(ctx, &answer);
                 let refused = not_applied(&changes, &IssueFields::of_remote(&answer));
                 let step = lock(ctx.store).write(|tx| -> Result<Step, SyncError> {
                     let now = Timestamp::now();
-                    observe_remote(tx, ctx.repo, &answer, &url, ctx.policy, now)?;
+                    observe_remote(tx, ctx.repo, ctx.web_url, &answer, ctx.policy, now)?;
                     if refused.is_empty() {
                         log(
                             ctx,
@@ -357,9 +350,9 @@ async fn push_create(
         if sent_at.is_some() {
             match find_created(ctx, &marker).await {
                 Ok(Some(found)) => {
-                    let url = url_of(ctx, &found);
-                    lock(ctx.store)
-                        .write(|tx| adopt(tx, ctx.repo, id, &found, &url, Timestamp::now()))?;
+                    lock(ctx.store).write(|tx| {
+                        adopt(tx, ctx.repo, ctx.web_url, id, &found, Timestamp::now())
+                    })?;
                     report.created += 1;
                     return Ok(Step::Done);
                 }
@@ -388,9 +381,8 @@ async fn push_create(
         sent_at = Some(sent_at.unwrap_or_else(Timestamp::now));
         match ctx.provider.create_issue(&ctx.repo.full_path, &new).await {
             Ok(created) => {
-                let url = url_of(ctx, &created);
                 lock(ctx.store)
-                    .write(|tx| adopt(tx, ctx.repo, id, &created, &url, Timestamp::now()))?;
+                    .write(|tx| adopt(tx, ctx.repo, ctx.web_url, id, &created, Timestamp::now()))?;
                 report.created += 1;
                 return Ok(Step::Done);
             }
@@ -486,13 +478,4 @@ async fn push_comment(
 
 fn is_rate_limit(e: &ProviderError) -> bool {
     matches!(e, ProviderError::RateLimited { .. })
-}
-
-/// Whether a repository has local changes that wait for the tracker (used to decide
-/// whether a push is worth starting).
-///
-/// # Errors
-/// A store failure.
-pub fn has_due(store: &Mutex<Store>, repo_id: i64) -> Result<bool, SyncError> {
-    Ok(!outbox::due(lock(store).conn(), repo_id, Timestamp::now())?.is_empty())
 }
