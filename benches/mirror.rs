@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use issuesync::model::{
-    ConflictPolicy, IssueState, Label, ProviderKind, RemoteIssue, RemoteVersion, RepoFilter,
+    ConflictPolicy, IssueState, Label, ProviderKind, RemoteIssue, RemoteVersion, Repo, RepoFilter,
     Timestamp, User,
 };
 use issuesync::store::connections::{self, NewConnection};
@@ -108,6 +108,31 @@ fn peak_rss_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// Stores the first `pages` pages of generated issues, each page in one transaction and
+/// through the same path a pull takes, the pages spread over `repos`.
+fn store_pages(store: &mut Store, repos: &[Repo], pages: usize) {
+    for page in 0..pages {
+        let repo = &repos[page % repos.len()];
+        store
+            .write(|tx| -> Result<(), issuesync::store::StoreError> {
+                for k in 0..PAGE {
+                    let issue = remote_issue(page * PAGE + k);
+                    let now = Timestamp::now();
+                    observe_remote(
+                        tx,
+                        repo,
+                        "https://git.example",
+                        &issue,
+                        ConflictPolicy::Ask,
+                        now,
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}
+
 /// Median of `runs` timings of `f`, in milliseconds.
 fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
     let mut times: Vec<Duration> = (0..runs)
@@ -146,48 +171,12 @@ fn main() {
 
     // Import: pages of 100, each in one transaction, as a pull stores them.
     let started = Instant::now();
-    for page in 0..ISSUES / PAGE {
-        let repo = &repos_by_provider[page % repos_by_provider.len()];
-        store
-            .write(|tx| -> Result<(), issuesync::store::StoreError> {
-                for k in 0..PAGE {
-                    let issue = remote_issue(page * PAGE + k);
-                    observe_remote(
-                        tx,
-                        repo,
-                        "https://git.example",
-                        &issue,
-                        ConflictPolicy::Ask,
-                        Timestamp::now(),
-                    )?;
-                }
-                Ok(())
-            })
-            .unwrap();
-    }
+    store_pages(&mut store, &repos_by_provider, ISSUES / PAGE);
     let import = started.elapsed();
 
     // Re-pull of unchanged pages (the common incremental case).
     let started = Instant::now();
-    for page in 0..10 {
-        let repo = &repos_by_provider[page % repos_by_provider.len()];
-        store
-            .write(|tx| -> Result<(), issuesync::store::StoreError> {
-                for k in 0..PAGE {
-                    let issue = remote_issue(page * PAGE + k);
-                    observe_remote(
-                        tx,
-                        repo,
-                        "https://git.example",
-                        &issue,
-                        ConflictPolicy::Ask,
-                        Timestamp::now(),
-                    )?;
-                }
-                Ok(())
-            })
-            .unwrap();
-    }
+    store_pages(&mut store, &repos_by_provider, 10);
     let unchanged_per_issue_us = started.elapsed().as_secs_f64() * 1e6 / (10 * PAGE) as f64;
 
     let db = store.conn();

@@ -9,7 +9,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::{timestamp, Result};
-use crate::model::Timestamp;
+use crate::model::{Repo, Timestamp};
 
 /// How an operation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -39,6 +39,26 @@ pub struct LogEntry<'a> {
     pub operation: &'a str,
     pub result: LogResult,
     pub detail: &'a str,
+}
+
+impl<'a> LogEntry<'a> {
+    /// A row about one issue of `repo`.
+    pub fn for_issue(
+        repo: &Repo,
+        issue_id: i64,
+        operation: &'a str,
+        result: LogResult,
+        detail: &'a str,
+    ) -> Self {
+        Self {
+            connection_id: Some(repo.connection_id),
+            repo_id: Some(repo.id),
+            issue_id: Some(issue_id),
+            operation,
+            result,
+            detail,
+        }
+    }
 }
 
 /// A stored row, with names resolved for display.

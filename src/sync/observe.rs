@@ -128,14 +128,7 @@ pub fn observe_remote(
         sync_log::append(
             db,
             now,
-            &LogEntry {
-                connection_id: Some(repo.connection_id),
-                repo_id: Some(repo.id),
-                issue_id: Some(issue_id),
-                operation,
-                result: LogResult::Ok,
-                detail,
-            },
+            &LogEntry::for_issue(repo, issue_id, operation, LogResult::Ok, detail),
         )
     };
     for decision in &merged.decisions {
@@ -203,16 +196,10 @@ pub fn adopt(
     if unsent_changes(&local, &IssueFields::of_remote(issue), &[]) {
         outbox::ensure_update(db, issue_id, now)?;
     }
+    let detail = format!("{}#{} created on the tracker", repo.full_path, issue.number);
     sync_log::append(
         db,
         now,
-        &LogEntry {
-            connection_id: Some(repo.connection_id),
-            repo_id: Some(repo.id),
-            issue_id: Some(issue_id),
-            operation: "create",
-            result: LogResult::Ok,
-            detail: &format!("{}#{} created on the tracker", repo.full_path, issue.number),
-        },
+        &LogEntry::for_issue(repo, issue_id, "create", LogResult::Ok, &detail),
     )
 }

@@ -191,14 +191,7 @@ async fn reconcile(
                     sync_log::append(
                         tx,
                         now,
-                        &LogEntry {
-                            connection_id: Some(repo.connection_id),
-                            repo_id: Some(repo.id),
-                            issue_id: Some(issue_id),
-                            operation: "reconcile",
-                            result: LogResult::Ok,
-                            detail: &detail,
-                        },
+                        &LogEntry::for_issue(repo, issue_id, "reconcile", LogResult::Ok, &detail),
                     )?;
                     report.gone += 1;
                 }

@@ -110,18 +110,8 @@ fn log(
     result: LogResult,
     detail: &str,
 ) -> Result<(), SyncError> {
-    sync_log::append(
-        tx,
-        Timestamp::now(),
-        &LogEntry {
-            connection_id: Some(ctx.repo.connection_id),
-            repo_id: Some(ctx.repo.id),
-            issue_id: Some(issue_id),
-            operation,
-            result,
-            detail,
-        },
-    )?;
+    let entry = LogEntry::for_issue(ctx.repo, issue_id, operation, result, detail);
+    sync_log::append(tx, Timestamp::now(), &entry)?;
     Ok(())
 }
 
