@@ -542,6 +542,14 @@ impl Workspace {
         Ok(issues::list(self.store().conn(), query)?)
     }
 
+    /// The local ids of the mirrored issues matching `query`, without reading the rows.
+    ///
+    /// # Errors
+    /// [`Error::Store`] on a read failure.
+    pub fn issue_ids(&self, query: &IssueQuery) -> Result<Vec<i64>> {
+        Ok(issues::ids(self.store().conn(), query)?)
+    }
+
     /// How many mirrored issues match `query` (ignoring its limit and offset).
     ///
     /// # Errors

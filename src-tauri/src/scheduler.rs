@@ -117,14 +117,18 @@ async fn run<R: Runtime>(
     }
 }
 
-fn assigned_to_me(workspace: &Workspace, connection: &str) -> Vec<issuesync::model::Issue> {
+/// The ids of the issues of `connection` assigned to its own user (ids only: this runs
+/// around every sync).
+fn assigned_to_me(workspace: &Workspace, connection: &str) -> HashSet<i64> {
     workspace
-        .issues(&IssueQuery {
+        .issue_ids(&IssueQuery {
             connection: Some(connection.to_string()),
             assigned_to_me: true,
             ..IssueQuery::default()
         })
         .unwrap_or_default()
+        .into_iter()
+        .collect()
 }
 
 fn open_conflicts(workspace: &Workspace) -> HashSet<(i64, Field)> {
@@ -142,10 +146,7 @@ async fn sync_one<R: Runtime>(
     workspace: &Workspace,
     connection: &str,
 ) -> IpcResult<SyncSummary> {
-    let assigned_before: HashSet<i64> = assigned_to_me(workspace, connection)
-        .iter()
-        .map(|i| i.id)
-        .collect();
+    let assigned_before = assigned_to_me(workspace, connection);
     let had_issues_before = workspace
         .count_issues(&IssueQuery {
             connection: Some(connection.to_string()),
@@ -177,7 +178,11 @@ async fn sync_one<R: Runtime>(
     );
 
     let settings = workspace.settings().unwrap_or_default();
-    let assigned_now = assigned_to_me(workspace, connection);
+    // Only the newly assigned issues are read in full.
+    let newly_assigned: Vec<issuesync::model::Issue> = assigned_to_me(workspace, connection)
+        .difference(&assigned_before)
+        .filter_map(|id| workspace.issue(&id.to_string()).ok().map(|d| d.issue))
+        .collect();
     let conflicts_now = workspace.conflicts().unwrap_or_default();
     let overview = workspace.overview().ok();
     let status = overview
@@ -189,10 +194,7 @@ async fn sync_one<R: Runtime>(
             .iter()
             .filter(|c| !conflicts_before.contains(&(c.issue_id, c.conflict.field)))
             .collect(),
-        newly_assigned: assigned_now
-            .iter()
-            .filter(|i| !assigned_before.contains(&i.id))
-            .collect(),
+        newly_assigned: newly_assigned.iter().collect(),
         had_issues_before,
         failures_in_a_row: status.map_or(0, |s| s.failures_in_a_row),
         last_error: status.and_then(|s| s.last_error.as_deref()),

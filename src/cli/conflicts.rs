@@ -5,47 +5,21 @@ use std::process::ExitCode;
 
 use clap::Args;
 use issuesync::Workspace;
-use serde::Serialize;
 
 #[derive(Debug, Args)]
 pub struct Conflicts {
-    /// Print JSON rows {ref, field, base, local, remote}
+    /// Print JSON rows {ref, field, base, local, remote, ...}
     #[arg(long)]
     json: bool,
-}
-
-/// The JSON contract: one row per conflicting field.
-#[derive(Serialize)]
-struct Row<'a> {
-    #[serde(rename = "ref")]
-    reference: &'a str,
-    id: i64,
-    title: &'a str,
-    field: &'a str,
-    base: &'a issuesync::model::FieldValue,
-    local: &'a issuesync::model::FieldValue,
-    remote: &'a issuesync::model::FieldValue,
-    detected_at: String,
 }
 
 impl Conflicts {
     pub fn run(self, workspace: &Workspace) -> anyhow::Result<ExitCode> {
         let entries = workspace.conflicts()?;
         if self.json {
-            let rows: Vec<Row<'_>> = entries
-                .iter()
-                .map(|e| Row {
-                    reference: &e.reference,
-                    id: e.issue_id,
-                    title: &e.title,
-                    field: e.conflict.field.as_str(),
-                    base: &e.conflict.base,
-                    local: &e.conflict.local,
-                    remote: &e.conflict.remote,
-                    detected_at: e.detected_at.to_string(),
-                })
-                .collect();
-            super::output::json(&rows)?;
+            // One row per conflicting field: {ref, issue_id, provider, title, field, base,
+            // local, remote, detected_at}.
+            super::output::json(&entries)?;
             return Ok(ExitCode::SUCCESS);
         }
         if entries.is_empty() {

@@ -640,24 +640,7 @@ fn filtered(query: &IssueQuery) -> (String, Vec<Value>, bool) {
 pub fn list(db: &Db, query: &IssueQuery) -> Result<Vec<Issue>> {
     // Two steps: first the ids of the window (an index walk, however deep the offset),
     // then the full rows of just those ids.
-    let (filter, mut values, ranked) = filtered(query);
-    let mut sql = String::from("SELECT i.id FROM issues i");
-    sql.push_str(&filter);
-    sql.push_str(" ORDER BY ");
-    if ranked {
-        sql.push_str("s.rank, ");
-    }
-    sql.push_str(query.sort.order_by());
-    if query.limit.is_some() || query.offset.is_some() {
-        sql.push_str(" LIMIT ? OFFSET ?");
-        values.push(Value::Integer(query.limit.map_or(-1, i64::from)));
-        values.push(Value::Integer(i64::from(query.offset.unwrap_or(0))));
-    }
-    let ids: Vec<i64> = {
-        let mut stmt = db.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
+    let ids = ids(db, query)?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -671,6 +654,30 @@ pub fn list(db: &Db, query: &IssueQuery) -> Result<Vec<Issue>> {
         .map(|r| finish(r?).map(|i| (i.id, i)))
         .collect::<Result<_>>()?;
     Ok(ids.into_iter().filter_map(|id| by_id.remove(&id)).collect())
+}
+
+/// The local ids of the issues matching `query`, in its order and window: what [`list`]
+/// returns, without reading the rows.
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub fn ids(db: &Db, query: &IssueQuery) -> Result<Vec<i64>> {
+    let (filter, mut values, ranked) = filtered(query);
+    let mut sql = String::from("SELECT i.id FROM issues i");
+    sql.push_str(&filter);
+    sql.push_str(" ORDER BY ");
+    if ranked {
+        sql.push_str("s.rank, ");
+    }
+    sql.push_str(query.sort.order_by());
+    if query.limit.is_some() || query.offset.is_some() {
+        sql.push_str(" LIMIT ? OFFSET ?");
+        values.push(Value::Integer(query.limit.map_or(-1, i64::from)));
+        values.push(Value::Integer(i64::from(query.offset.unwrap_or(0))));
+    }
+    let mut stmt = db.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// How many issues match `query` (its `limit` and `offset` aside).

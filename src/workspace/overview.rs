@@ -125,11 +125,7 @@ impl Workspace {
             });
         }
         let (pending, failed) = outbox::counts(db)?;
-        let conflicts: i64 = db.query_row(
-            "SELECT count(DISTINCT issue_id || ':' || field) FROM conflicts",
-            [],
-            |r| r.get(0),
-        )?;
+        let conflicts: i64 = db.query_row("SELECT count(*) FROM conflicts", [], |r| r.get(0))?;
         Ok(SyncOverview {
             connections: overview,
             pending,
