@@ -1245,3 +1245,12 @@ async fn fake_gitea_edit_with_an_unassignable_user_is_a_500_after_saving_the_tit
         assert!(stored.assignees.is_empty(), "nobody was assigned");
     }
 }
+
+#[test]
+fn fake_gitea_implements_the_tracker_trait() {
+    let g = FakeGitea::start();
+    let t: &dyn crate::common::tracker::FakeTracker = &g;
+    t.add_user("alice", Some(ALICE));
+    let n = crate::common::tracker::check_the_trait_on(t, "team/app");
+    assert_eq!(g.issue("team/app", n).expect("issue").author, "alice");
+}

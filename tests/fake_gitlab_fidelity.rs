@@ -21,6 +21,7 @@ use crate::common::fake_gitlab::{
     render_time, FakeGitLab, FakeTracker, NewIssue, RemoteEdit, UPDATE_AT_LEAST_ONE_OF,
 };
 use crate::common::http_reply::Resp;
+use crate::common::tracker::check_the_trait_on;
 
 const ALICE: &str = "glpat-alice";
 const BOB: &str = "glpat-bob";
@@ -1619,44 +1620,7 @@ fn fake_gitlab_implements_the_tracker_trait_and_shuts_down_on_drop() {
     let t: &dyn FakeTracker = &g;
     assert_eq!(t.kind(), ProviderKind::Gitlab);
     t.add_user("alice", Some(ALICE));
-    t.add_repo("grp/sub/proj", false);
-    t.add_label("grp/sub/proj", "bug", "00ff00");
-    t.add_milestone("grp/sub/proj", "v1");
-    let n = t.create_issue(
-        "grp/sub/proj",
-        NewIssue {
-            title: "T",
-            body: "B",
-            labels: vec!["bug"],
-            milestone: Some("v1"),
-            assignees: vec!["bob"],
-            ..NewIssue::default()
-        },
-    );
-    assert_eq!(n, 1);
-    let before = t.issue("grp/sub/proj", n).expect("issue");
-    assert_eq!(before.state, "open");
-    assert_eq!(before.body, "B");
-    assert_eq!(before.milestone.as_deref(), Some("v1"));
-    t.edit_issue(
-        "grp/sub/proj",
-        n,
-        RemoteEdit {
-            state: Some("closed".into()),
-            labels: Some(vec!["x".into(), "bug".into()]),
-            milestone: Some(None),
-            assignees: Some(vec!["carol".into(), "bob".into()]),
-            ..RemoteEdit::default()
-        },
-    );
-    let after = t.issue("grp/sub/proj", n).expect("issue");
-    assert_eq!(after.state, "closed");
-    assert_eq!(after.labels, vec!["bug", "x"]);
-    assert_eq!(after.assignees, vec!["bob", "carol"]);
-    assert_eq!(after.milestone, None);
-    assert_eq!(after.updated_at, before.updated_at + Duration::seconds(1));
-    t.add_comment("grp/sub/proj", n, "alice", "hello");
-    assert_eq!(t.comment_bodies("grp/sub/proj", n), vec!["hello"]);
+    let n = check_the_trait_on(t, "grp/sub/proj");
     // The remote edit left a system note that comment_bodies skips.
     assert!(g
         .notes("grp/sub/proj", n)

@@ -122,3 +122,63 @@ pub trait FakeTracker: Send + Sync {
     /// timeout is shorter gives up although the change was made.
     fn delay_next_write(&self, delay: std::time::Duration);
 }
+
+/// Seeds a repository through the trait, then checks what a remote edit and a comment
+/// made through it look like in the neutral view. Every fake passes this; the caller
+/// has added user `alice`. Returns the issue's number.
+pub fn check_the_trait_on(t: &dyn FakeTracker, repo: &str) -> u64 {
+    t.add_repo(repo, false);
+    t.add_label(repo, "bug", "00ff00");
+    t.add_milestone(repo, "v1");
+    let n = t.create_issue(
+        repo,
+        NewIssue {
+            title: "T",
+            body: "B",
+            labels: vec!["bug"],
+            milestone: Some("v1"),
+            assignees: vec!["bob"],
+            ..NewIssue::default()
+        },
+    );
+    assert_eq!(n, 1, "{}: the first issue is #1", t.kind());
+    let before = t.issue(repo, n).expect("issue");
+    assert_eq!(before.state, "open");
+    assert_eq!(before.body, "B");
+    assert_eq!(before.milestone.as_deref(), Some("v1"));
+    t.edit_issue(
+        repo,
+        n,
+        RemoteEdit {
+            state: Some("closed".into()),
+            labels: Some(vec!["x".into(), "bug".into()]),
+            milestone: Some(None),
+            assignees: Some(vec!["carol".into(), "bob".into()]),
+            ..RemoteEdit::default()
+        },
+    );
+    let after = t.issue(repo, n).expect("issue");
+    assert_eq!(after.state, "closed");
+    assert_eq!(
+        after.labels,
+        vec!["bug", "x"],
+        "{}: sorted labels",
+        t.kind()
+    );
+    assert_eq!(
+        after.assignees,
+        vec!["bob", "carol"],
+        "{}: sorted logins",
+        t.kind()
+    );
+    assert_eq!(after.milestone, None);
+    assert_eq!(
+        after.updated_at,
+        before.updated_at + chrono::Duration::seconds(1),
+        "{}: one mutation, one tick of the fake clock",
+        t.kind()
+    );
+    t.add_comment(repo, n, "alice", "hello");
+    assert_eq!(t.comment_bodies(repo, n), vec!["hello"], "{}", t.kind());
+    n
+}
