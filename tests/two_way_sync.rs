@@ -24,7 +24,7 @@ use crate::common::tracker::{FakeTracker, NewIssue as SeedIssue, RemoteEdit};
 
 const TOKEN: &str = "two-way-token-alice-7";
 
-fn retry() -> RetryPolicy {
+pub(crate) fn retry() -> RetryPolicy {
     RetryPolicy {
         max_retries: 3,
         base_delay: Duration::from_millis(5),
@@ -36,14 +36,14 @@ fn retry() -> RetryPolicy {
     }
 }
 
-fn repo_path(t: &dyn FakeTracker) -> &'static str {
+pub(crate) fn repo_path(t: &dyn FakeTracker) -> &'static str {
     match t.kind() {
         issuesync::model::ProviderKind::Gitlab => "team/backend/app",
         _ => "team/app",
     }
 }
 
-fn trackers() -> Vec<Box<dyn FakeTracker>> {
+pub(crate) fn trackers() -> Vec<Box<dyn FakeTracker>> {
     vec![
         Box::new(FakeGitea::start()),
         Box::new(FakeGitHub::start()),
@@ -53,19 +53,19 @@ fn trackers() -> Vec<Box<dyn FakeTracker>> {
 
 /// A tracker with alice (token) and bob, labels bug/ui/p1, milestone v1, and three
 /// issues; a workspace that mirrors the repository. Returns the issue numbers.
-struct Setup {
-    _dir: TempDir,
-    ws: Workspace,
-    repo: &'static str,
-    numbers: Vec<u64>,
+pub(crate) struct Setup {
+    pub _dir: TempDir,
+    pub ws: Workspace,
+    pub repo: &'static str,
+    pub numbers: Vec<u64>,
 }
 
 impl Setup {
-    fn reference(&self, i: usize) -> String {
+    pub fn reference(&self, i: usize) -> String {
         format!("t:{}#{}", self.repo, self.numbers[i])
     }
 
-    async fn sync(&self) -> SyncSummary {
+    pub async fn sync(&self) -> SyncSummary {
         let summary = self
             .ws
             .sync(None, &SyncOptions::default(), &|_| {})
@@ -79,12 +79,12 @@ impl Setup {
         summary
     }
 
-    fn local(&self, i: usize) -> issuesync::model::IssueDetail {
+    pub fn local(&self, i: usize) -> issuesync::model::IssueDetail {
         self.ws.issue(&self.reference(i)).unwrap()
     }
 }
 
-async fn setup(t: &dyn FakeTracker) -> Setup {
+pub(crate) async fn setup(t: &dyn FakeTracker) -> Setup {
     let repo = repo_path(t);
     t.add_user("alice", Some(TOKEN));
     t.add_user("bob", None);
@@ -147,14 +147,14 @@ async fn setup(t: &dyn FakeTracker) -> Setup {
     s
 }
 
-fn remote_edit_title(title: &str) -> RemoteEdit {
+pub(crate) fn remote_edit_title(title: &str) -> RemoteEdit {
     RemoteEdit {
         title: Some(title.into()),
         ..RemoteEdit::default()
     }
 }
 
-fn title_edit(title: &str) -> IssueEdit {
+pub(crate) fn title_edit(title: &str) -> IssueEdit {
     IssueEdit {
         title: Some(title.into()),
         ..IssueEdit::default()

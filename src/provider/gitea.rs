@@ -81,9 +81,16 @@ impl Gitea {
         names
             .iter()
             .map(|name| {
+                // Gitea matches names without regard to case (its spelling wins);
+                // an exact match is preferred where a repository has both.
                 labels
                     .iter()
                     .find(|l| &l.name == name)
+                    .or_else(|| {
+                        labels
+                            .iter()
+                            .find(|l| l.name.to_lowercase() == name.to_lowercase())
+                    })
                     .and_then(|l| l.remote_id)
                     .ok_or_else(|| ProviderError::Validation {
                         message: format!("label {name:?} does not exist in {full_path}"),
@@ -469,8 +476,15 @@ impl Provider for Gitea {
         let what = format!("issue {full_path}#{number}");
         // Everything that can be refused is checked before the first write, so a
         // refusal leaves the issue as it was.
-        let label_ids = match &changes.labels {
-            Some(labels) => Some(self.label_ids(full_path, &labels.desired).await?),
+        // Labels change by additions and removals (`POST …/labels`, `DELETE
+        // …/labels/{id}`), never by replacing the set: the labels request is not guarded
+        // by `content_version`, and a delta cannot undo a label someone else changed
+        // meanwhile.
+        let label_delta = match &changes.labels {
+            Some(labels) => Some((
+                self.label_ids(full_path, &labels.added).await?,
+                self.label_ids(full_path, &labels.removed).await?,
+            )),
             None => None,
         };
         let mut patch = Map::new();
@@ -507,14 +521,34 @@ impl Provider for Gitea {
                 )
                 .await?;
         }
-        if let Some(ids) = label_ids {
-            let mut url = self.issue_url(full_path, number)?;
-            url.path_segments_mut()
-                .map_err(|_| ProviderError::InvalidInput("bad URL".into()))?
-                .push("labels");
-            self.http
-                .write(Method::PUT, url, &json!({ "labels": ids }), &what)
-                .await?;
+        if let Some((added, removed)) = label_delta {
+            let labels_url = |id: Option<i64>| -> Result<reqwest::Url, ProviderError> {
+                let mut url = self.issue_url(full_path, number)?;
+                let mut segments = url
+                    .path_segments_mut()
+                    .map_err(|_| ProviderError::InvalidInput("bad URL".into()))?;
+                segments.push("labels");
+                if let Some(id) = id {
+                    segments.push(&id.to_string());
+                }
+                drop(segments);
+                Ok(url)
+            };
+            if !added.is_empty() {
+                self.http
+                    .write(
+                        Method::POST,
+                        labels_url(None)?,
+                        &json!({ "labels": added }),
+                        &what,
+                    )
+                    .await?;
+            }
+            for id in removed {
+                self.http
+                    .write(Method::DELETE, labels_url(Some(id))?, &Value::Null, &what)
+                    .await?;
+            }
         }
         self.get_issue(full_path, number).await
     }

@@ -8,7 +8,10 @@
 //!   next, so a huge repository never sits in memory. A page token is opaque to callers.
 //! - Errors are typed ([`ProviderError`]) and never contain the token.
 //! - Writes send only the fields that change ([`IssueChanges`]).
+//! - What each tracker does to values ([`Capabilities`]) is written down here, per kind,
+//!   in [`capabilities`]; the merge and push planning consult it.
 
+pub mod capabilities;
 pub mod gitea;
 pub mod github;
 pub mod gitlab;
@@ -18,10 +21,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use capabilities::{AssigneeCapacity, BodyRules, Capabilities, NameMatching};
 pub use http::RetryPolicy;
 
 use crate::model::{
-    IssueState, Label, Milestone, ProviderKind, RemoteComment, RemoteIssue, RemoteRepo,
+    Field, IssueState, Label, Milestone, ProviderKind, RemoteComment, RemoteIssue, RemoteRepo,
     RemoteVersion, Timestamp, User,
 };
 use crate::secrets::Secret;
@@ -395,5 +399,52 @@ pub fn connect(endpoint: Endpoint) -> Result<Box<dyn Provider>, ProviderError> {
         ProviderKind::Gitea => Ok(Box::new(gitea::Gitea::new(endpoint)?)),
         ProviderKind::Github => Ok(Box::new(github::GitHub::new(endpoint)?)),
         ProviderKind::Gitlab => Ok(Box::new(gitlab::GitLab::new(endpoint)?)),
+    }
+}
+
+/// What a tracker of `kind` does to the values we send, before anything was learned
+/// about the instance (see [`Capabilities::with_assignees`]).
+///
+/// - GitHub: labels and logins match without regard to case and keep the repository's
+///   spelling; any number of assignees (up to 10); closing without a reason gives
+///   `completed`, reopening `reopened`; bodies are stored as sent, but its web editor
+///   posts CRLF; no compare-and-swap.
+/// - GitLab: label names are exact (`Bug` and `bug` are two labels), usernames are not;
+///   Free keeps one assignee, Premium many (learned per connection); no state reason;
+///   no compare-and-swap in REST (`lock_version` is the web UI's).
+/// - Gitea/Forgejo: labels (resolved to ids here) and logins match without regard to
+///   case; many assignees; no state reason; `content_version` guards the body only —
+///   title, state, assignees and milestone go in the same PATCH unguarded, labels through
+///   their own endpoint.
+pub fn capabilities(kind: ProviderKind) -> Capabilities {
+    let body = BodyRules {
+        line_endings: true,
+        trailing_whitespace: true,
+    };
+    match kind {
+        ProviderKind::Github => Capabilities {
+            labels: NameMatching::CaseInsensitive,
+            logins: NameMatching::CaseInsensitive,
+            assignees: AssigneeCapacity::Many,
+            state_reasons: true,
+            body,
+            guarded: &[],
+        },
+        ProviderKind::Gitlab => Capabilities {
+            labels: NameMatching::Exact,
+            logins: NameMatching::CaseInsensitive,
+            assignees: AssigneeCapacity::Unknown,
+            state_reasons: false,
+            body,
+            guarded: &[],
+        },
+        ProviderKind::Gitea => Capabilities {
+            labels: NameMatching::CaseInsensitive,
+            logins: NameMatching::CaseInsensitive,
+            assignees: AssigneeCapacity::Many,
+            state_reasons: false,
+            body,
+            guarded: &[Field::Body],
+        },
     }
 }

@@ -64,6 +64,18 @@ pub fn replace_for_issue(
     Ok(())
 }
 
+/// Replaces the local side of an open conflict (a later local edit of the field); the
+/// conflict stays open. Returns whether there was one.
+///
+/// # Errors
+/// [`StoreError`] on a write failure.
+pub fn set_local(db: &Db, issue_id: i64, field: Field, local: &FieldValue) -> Result<bool> {
+    Ok(db.execute(
+        "UPDATE conflicts SET local = ?3 WHERE issue_id = ?1 AND field = ?2",
+        (issue_id, field.as_str(), encode(local)?),
+    )? > 0)
+}
+
 /// Closes one conflict.
 ///
 /// # Errors

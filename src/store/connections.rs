@@ -7,6 +7,7 @@ use rusqlite::{Connection as Db, Row};
 
 use super::{optional, timestamp, Result, StoreError};
 use crate::model::{ConflictPolicy, Connection, ProviderKind, Timestamp};
+use crate::provider::AssigneeCapacity;
 
 /// What [`insert`] needs; `secret_key` names the keychain entry.
 pub struct NewConnection<'a> {
@@ -172,6 +173,31 @@ pub fn set_conflict_policy(db: &Db, id: i64, policy: ConflictPolicy) -> Result<(
     Ok(())
 }
 
+/// What sync learned about how many assignees the connection's tracker keeps.
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub fn assignee_capacity(db: &Db, id: i64) -> Result<AssigneeCapacity> {
+    let stored: Option<String> = optional(db.query_row(
+        "SELECT assignee_capacity FROM connections WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    ))?;
+    Ok(stored.map_or(AssigneeCapacity::Unknown, |s| AssigneeCapacity::parse(&s)))
+}
+
+/// Remembers how many assignees the connection's tracker keeps.
+///
+/// # Errors
+/// [`StoreError`] on a write failure.
+pub fn set_assignee_capacity(db: &Db, id: i64, capacity: AssigneeCapacity) -> Result<()> {
+    db.execute(
+        "UPDATE connections SET assignee_capacity = ?2 WHERE id = ?1",
+        (id, capacity.as_str()),
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +237,15 @@ mod tests {
                 .unwrap()
                 .conflict_policy,
             ConflictPolicy::RemoteWins
+        );
+        assert_eq!(
+            assignee_capacity(store.conn(), created.id).unwrap(),
+            AssigneeCapacity::Unknown
+        );
+        set_assignee_capacity(store.conn(), created.id, AssigneeCapacity::One).unwrap();
+        assert_eq!(
+            assignee_capacity(store.conn(), created.id).unwrap(),
+            AssigneeCapacity::One
         );
         assert!(delete(store.conn(), created.id).unwrap());
         assert!(by_name(store.conn(), "work").unwrap().is_none());

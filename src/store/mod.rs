@@ -42,6 +42,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261201_0003_local_edits",
         include_str!("migrations/20261201_0003_local_edits.sql"),
     ),
+    (
+        "20261204_0004_learned_capabilities",
+        include_str!("migrations/20261204_0004_learned_capabilities.sql"),
+    ),
 ];
 
 /// The database file inside a data dir.

@@ -7,6 +7,10 @@
 //! - changed on both sides to the same value → that value;
 //! - labels and assignees are sets: additions and removals of both sides combine;
 //! - the body merges by lines where the edits do not overlap ([`merge_text`]);
+//! - "changed" and "the same" are judged the way the tracker stores values
+//!   ([`Capabilities::same`]): a label's case where names are case-insensitive, CRLF
+//!   against LF, a state reason nobody chose are no change; a tracker that keeps one
+//!   assignee merges assignees as one value, not as a set;
 //! - anything else changed differently on both sides is a conflict, decided by the
 //!   connection's [`ConflictPolicy`]: kept for the person (`Ask`), or taken from one side.
 //!
@@ -14,13 +18,13 @@
 //! unchanged side yields the other side; no set element one side added is lost, no
 //! element one side removed comes back.
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::Serialize;
 
 use super::text_merge::{merge_text, TextMerge};
-use crate::model::{normalize_set, ConflictPolicy, Field, FieldConflict, FieldValue, IssueFields};
+use crate::model::{ConflictPolicy, Field, FieldConflict, FieldValue, IssueFields};
+use crate::provider::Capabilities;
 
 /// A decision the merge took on its own, for the sync log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,33 +76,39 @@ pub struct Merged {
     pub decisions: Vec<Decision>,
 }
 
-/// Merges one issue. `base` may be a per-field base: a field that is already in
+/// Merges one issue, comparing values the way the tracker stores them
+/// (`capabilities`). `base` may be a per-field base: a field that is already in
 /// conflict keeps the base of that conflict (see [`merge_with_open_conflicts`]).
 pub fn merge(
     base: &IssueFields,
     local: &IssueFields,
     remote: &IssueFields,
     policy: ConflictPolicy,
+    capabilities: &Capabilities,
 ) -> Merged {
     let mut fields = local.clone();
     let mut conflicts = Vec::new();
     let mut decisions = Vec::new();
     for field in Field::ALL {
         let (b, l, r) = (base.value(field), local.value(field), remote.value(field));
+        let same = |x: &FieldValue, y: &FieldValue| capabilities.same(field, x, y);
         let value = match (field, &b, &l, &r) {
-            _ if l == b || l == r => r.clone(),
-            _ if r == b => l.clone(),
+            // The tracker's spelling wins where the two only differ in a way it does
+            // not keep.
+            _ if same(&l, &b) || same(&l, &r) => r.clone(),
+            _ if same(&r, &b) => l.clone(),
             (
                 Field::Labels | Field::Assignees,
                 FieldValue::Set(bs),
                 FieldValue::Set(ls),
                 FieldValue::Set(rs),
-            ) => {
+            ) if capabilities.merges_as_set(field) => {
                 decisions.push(Decision::SetsCombined { field });
-                FieldValue::Set(merge_sets(bs, ls, rs))
+                FieldValue::Set(capabilities.merge_sets(field, bs, ls, rs))
             }
             (Field::Body, FieldValue::Text(bt), FieldValue::Text(lt), FieldValue::Text(rt)) => {
-                match merge_text(bt, lt, rt) {
+                let lines = |t: &'_ str| capabilities.body_lines(t).into_owned();
+                match merge_text(&lines(bt), &lines(lt), &lines(rt)) {
                     TextMerge::Clean(text) => {
                         decisions.push(Decision::LinesMerged);
                         FieldValue::Text(text)
@@ -160,6 +170,7 @@ pub fn merge_with_open_conflicts(
     remote: &IssueFields,
     open: &[FieldConflict],
     policy: ConflictPolicy,
+    capabilities: &Capabilities,
 ) -> Merged {
     let mut effective_base = base.clone();
     for conflict in open {
@@ -167,31 +178,21 @@ pub fn merge_with_open_conflicts(
         // if it did, merging against the plain base is the safe fallback.
         let _ = effective_base.set(conflict.field, conflict.base.clone());
     }
-    merge(&effective_base, local, remote, policy)
-}
-
-/// Three-way merge of sets: an element is in the result when it is in all three, or
-/// one side added it; one side removing it removes it.
-pub fn merge_sets(base: &[String], local: &[String], remote: &[String]) -> Vec<String> {
-    let base: BTreeSet<&String> = base.iter().collect();
-    let local: BTreeSet<&String> = local.iter().collect();
-    let remote: BTreeSet<&String> = remote.iter().collect();
-    let kept = base
-        .iter()
-        .filter(|x| local.contains(*x) && remote.contains(*x));
-    let added = local
-        .iter()
-        .chain(remote.iter())
-        .filter(|x| !base.contains(*x));
-    normalize_set(kept.chain(added).map(|s| (*s).clone()))
+    merge(&effective_base, local, remote, policy, capabilities)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::IssueState;
+    use crate::model::{normalize_set, IssueState, ProviderKind};
+    use crate::provider::AssigneeCapacity;
     use proptest::prelude::*;
     use rstest::rstest;
+
+    /// GitHub's model: sets merge, names match without regard to case.
+    fn caps() -> Capabilities {
+        crate::provider::capabilities(ProviderKind::Github)
+    }
 
     fn fields() -> IssueFields {
         IssueFields {
@@ -293,7 +294,7 @@ mod tests {
         let base = fields();
         let local = local.map_or_else(fields, |v| edit(field, v));
         let remote = remote.map_or_else(fields, |v| edit(field, v));
-        let merged = merge(&base, &local, &remote, ConflictPolicy::Ask);
+        let merged = merge(&base, &local, &remote, ConflictPolicy::Ask, &caps());
         match expected {
             Some(value) => {
                 assert!(merged.conflicts.is_empty(), "{:?}", merged.conflicts);
@@ -331,7 +332,7 @@ mod tests {
         let mut remote = fields();
         remote.title = "Theirs".into();
         remote.state = IssueState::Closed;
-        let merged = merge(&base, &local, &remote, ConflictPolicy::Ask);
+        let merged = merge(&base, &local, &remote, ConflictPolicy::Ask, &caps());
         assert_eq!(merged.conflicts.len(), 1);
         assert_eq!(
             merged.fields.state,
@@ -341,6 +342,97 @@ mod tests {
         assert_eq!(merged.fields.labels, set(&["bug", "local", "ui"]));
     }
 
+    fn with(f: impl FnOnce(&mut IssueFields)) -> IssueFields {
+        let mut x = fields();
+        f(&mut x);
+        x
+    }
+
+    #[test]
+    fn a_single_assignee_tracker_merges_assignees_as_one_value() {
+        let base = fields(); // alice
+        let local = with(|f| f.assignees = set(&["bob"]));
+        let remote = with(|f| f.assignees = set(&["carol"]));
+        for capacity in [AssigneeCapacity::One, AssigneeCapacity::Unknown] {
+            let caps = caps().with_assignees(capacity);
+            let caps = Capabilities {
+                assignees: capacity,
+                ..caps
+            };
+            let merged = merge(&base, &local, &remote, ConflictPolicy::Ask, &caps);
+            assert_eq!(
+                merged.conflicts.len(),
+                1,
+                "{capacity:?}: not {{bob, carol}}"
+            );
+            assert_eq!(merged.conflicts[0].remote, FieldValue::Set(set(&["carol"])));
+            assert_eq!(merged.fields.assignees, set(&["bob"]));
+        }
+        let many = merge(&base, &local, &remote, ConflictPolicy::Ask, &caps());
+        assert_eq!(many.fields.assignees, set(&["bob", "carol"]));
+    }
+
+    #[rstest]
+    #[case::label_case(with(|f| f.labels = set(&["Bug", "ui"])), with(|f| f.title = "T2".into()))]
+    #[case::label_case_twice(with(|f| f.labels = set(&["Bug", "bug", "ui"])), fields())]
+    #[case::unchosen_close_reason(
+        with(|f| f.state = IssueState::Closed),
+        with(|f| { f.state = IssueState::Closed; f.state_reason = Some("completed".into()); })
+    )]
+    #[case::crlf_body(
+        with(|f| f.body = f.body.replace('\n', "\r\n")),
+        with(|f| f.body = f.body.trim_end().to_string())
+    )]
+    fn what_the_tracker_does_not_keep_is_no_change_and_no_conflict(
+        #[case] local: IssueFields,
+        #[case] remote: IssueFields,
+    ) {
+        for policy in [ConflictPolicy::Ask, ConflictPolicy::LocalWins] {
+            let merged = merge(&fields(), &local, &remote, policy, &caps());
+            assert!(merged.conflicts.is_empty(), "{:?}", merged.conflicts);
+            assert!(merged.decisions.is_empty(), "{:?}", merged.decisions);
+            assert!(
+                caps().differing(&merged.fields, &remote).is_empty(),
+                "nothing left to push: {merged:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_close_merges_with_the_reason_the_tracker_gave_it() {
+        let local = with(|f| f.state = IssueState::Closed);
+        let remote = with(|f| {
+            f.state = IssueState::Closed;
+            f.state_reason = Some("completed".into());
+        });
+        let merged = merge(&fields(), &local, &remote, ConflictPolicy::Ask, &caps());
+        assert_eq!(
+            merged.fields.state_reason.as_deref(),
+            Some("completed"),
+            "the tracker's reason is adopted"
+        );
+        let chosen = with(|f| {
+            f.state = IssueState::Closed;
+            f.state_reason = Some("not_planned".into());
+        });
+        let merged = merge(&fields(), &chosen, &remote, ConflictPolicy::Ask, &caps());
+        assert_eq!(
+            merged.conflicts.len(),
+            1,
+            "a chosen reason is a real difference"
+        );
+    }
+
+    #[test]
+    fn bodies_with_crlf_on_one_side_still_merge_by_lines() {
+        let base = with(|f| f.body = "one\r\ntwo\r\nthree\r\n".into());
+        let local = with(|f| f.body = "one, edited\ntwo\nthree\n".into());
+        let remote = with(|f| f.body = "one\r\ntwo\r\nthree, edited\r\n".into());
+        let merged = merge(&base, &local, &remote, ConflictPolicy::Ask, &caps());
+        assert!(merged.conflicts.is_empty());
+        assert_eq!(merged.fields.body, "one, edited\ntwo\nthree, edited\n");
+    }
+
     #[rstest]
     #[case::remote_wins(ConflictPolicy::RemoteWins, "Theirs")]
     #[case::local_wins(ConflictPolicy::LocalWins, "Mine")]
@@ -348,7 +440,7 @@ mod tests {
         let base = fields();
         let local = edit(Field::Title, text("Mine"));
         let remote = edit(Field::Title, text("Theirs"));
-        let merged = merge(&base, &local, &remote, policy);
+        let merged = merge(&base, &local, &remote, policy, &caps());
         assert!(merged.conflicts.is_empty());
         assert_eq!(merged.fields.title, title);
         assert_eq!(
@@ -366,7 +458,7 @@ mod tests {
         let base0 = fields();
         let local = edit(Field::Title, text("Mine"));
         let remote1 = edit(Field::Title, text("Theirs"));
-        let first = merge(&base0, &local, &remote1, ConflictPolicy::Ask);
+        let first = merge(&base0, &local, &remote1, ConflictPolicy::Ask, &caps());
         assert_eq!(first.conflicts.len(), 1);
         // The remote becomes the new base; the conflict keeps the old one.
         let again = merge_with_open_conflicts(
@@ -375,6 +467,7 @@ mod tests {
             &edit(Field::Title, text("Theirs, again")),
             &first.conflicts,
             ConflictPolicy::Ask,
+            &caps(),
         );
         assert_eq!(again.conflicts.len(), 1);
         assert_eq!(again.conflicts[0].base, text("Crash on start"));
@@ -386,6 +479,7 @@ mod tests {
             &edit(Field::Title, text("Mine")),
             &first.conflicts,
             ConflictPolicy::Ask,
+            &caps(),
         );
         assert!(settled.conflicts.is_empty());
         assert_eq!(settled.fields.title, "Mine");
@@ -396,6 +490,7 @@ mod tests {
             &base0,
             &first.conflicts,
             ConflictPolicy::Ask,
+            &caps(),
         );
         assert!(reverted.conflicts.is_empty());
         assert_eq!(reverted.fields.title, "Mine");
@@ -480,10 +575,10 @@ mod tests {
     proptest! {
         #[test]
         fn an_unchanged_side_yields_the_other_side(base in issue_fields(), other in issue_fields()) {
-            let remote_only = merge(&base, &base, &other, ConflictPolicy::Ask);
+            let remote_only = merge(&base, &base, &other, ConflictPolicy::Ask, &caps());
             prop_assert_eq!(&remote_only.fields, &other);
             prop_assert!(remote_only.conflicts.is_empty());
-            let local_only = merge(&base, &other, &base, ConflictPolicy::Ask);
+            let local_only = merge(&base, &other, &base, ConflictPolicy::Ask, &caps());
             prop_assert_eq!(&local_only.fields, &other);
             prop_assert!(local_only.conflicts.is_empty());
         }
@@ -492,8 +587,8 @@ mod tests {
         fn merge_is_symmetric_up_to_the_side_labels(
             base in issue_fields(), local in issue_fields(), remote in issue_fields()
         ) {
-            let lr = merge(&base, &local, &remote, ConflictPolicy::Ask);
-            let rl = merge(&base, &remote, &local, ConflictPolicy::Ask);
+            let lr = merge(&base, &local, &remote, ConflictPolicy::Ask, &caps());
+            let rl = merge(&base, &remote, &local, ConflictPolicy::Ask, &caps());
             prop_assert_eq!(&lr.conflicts, &mirrored(&rl.conflicts));
             let conflicted: Vec<Field> = lr.conflicts.iter().map(|c| c.field).collect();
             for field in Field::ALL.into_iter().filter(|f| !conflicted.contains(f)) {
@@ -505,7 +600,7 @@ mod tests {
         fn no_set_element_added_on_one_side_is_lost(
             base in names(), local in names(), remote in names()
         ) {
-            let merged = merge_sets(&base, &local, &remote);
+            let merged = caps().merge_sets(Field::Labels, &base, &local, &remote);
             for x in local.iter().chain(&remote).filter(|x| !base.contains(x)) {
                 prop_assert!(merged.contains(x), "{x} was added and must stay");
             }
@@ -518,7 +613,7 @@ mod tests {
         fn a_conflict_keeps_all_three_values(
             base in issue_fields(), local in issue_fields(), remote in issue_fields()
         ) {
-            let merged = merge(&base, &local, &remote, ConflictPolicy::Ask);
+            let merged = merge(&base, &local, &remote, ConflictPolicy::Ask, &caps());
             for c in &merged.conflicts {
                 prop_assert_eq!(&c.base, &base.value(c.field));
                 prop_assert_eq!(&c.local, &local.value(c.field));

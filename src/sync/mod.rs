@@ -25,7 +25,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::model::{Connection, Repo, Timestamp};
-use crate::provider::{Provider, ProviderError, RetryPolicy};
+use crate::provider::{Capabilities, Provider, ProviderError, RetryPolicy};
 use crate::store::sync_log::{LogEntry, LogResult};
 use crate::store::{outbox, repos, sync_log, Store, StoreError};
 
@@ -148,6 +148,19 @@ impl RepoReport {
             if self.full { " (full)" } else { "" }
         )
     }
+}
+
+/// What the tracker of `repo` does to values: its kind's model plus what was learned
+/// about the connection's instance.
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub(crate) fn capabilities_of(
+    db: &rusqlite::Connection,
+    repo: &Repo,
+) -> Result<Capabilities, StoreError> {
+    let learned = crate::store::connections::assignee_capacity(db, repo.connection_id)?;
+    Ok(crate::provider::capabilities(repo.provider).with_assignees(learned))
 }
 
 /// Locks the shared store; a panic elsewhere while holding it does not poison it for

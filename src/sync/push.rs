@@ -21,16 +21,18 @@
 use std::sync::Mutex;
 
 use super::observe::{adopt, observe_remote, Observed};
-use super::push_plan::{changes_to_push, not_applied, on_push_failure, FailureAction};
-use super::{lock, SyncError};
+use super::push_plan::{judge_answer, on_push_failure, plan_update, AnswerVerdict, FailureAction};
+use super::{capabilities_of, lock, SyncError};
 use crate::model::{
     client_marker, find_client_marker, with_marker, ChangeKind, ConflictPolicy, Field, IssueFields,
     RemoteIssue, RemoteStatus, Repo, Timestamp,
 };
-use crate::provider::{IssueListing, NewRemoteIssue, Provider, ProviderError, RetryPolicy};
+use crate::provider::{
+    AssigneeCapacity, IssueListing, NewRemoteIssue, Provider, ProviderError, RetryPolicy,
+};
 use crate::store::outbox::OutboxEntry;
 use crate::store::sync_log::{LogEntry, LogResult};
-use crate::store::{comments, conflicts, issues, outbox, repos, sync_log, Store};
+use crate::store::{comments, conflicts, connections, issues, outbox, repos, sync_log, Store};
 
 /// What one repository's push did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
@@ -225,39 +227,73 @@ async fn push_update(
             Err(e) => return record_failure(ctx, entry, "push", &e),
         }
 
-        let (changes, sent) = {
-            let db = lock(ctx.store);
-            let working = issues::fields(db.conn(), id)?;
-            let conflicted: Vec<Field> = conflicts::for_issue(db.conn(), id)?
+        // Decide on the freshest base; a difference the tracker does not keep is taken
+        // from it in the same transaction.
+        let (plan, caps) = lock(ctx.store).write(|tx| -> Result<_, SyncError> {
+            let caps = capabilities_of(tx, ctx.repo)?;
+            let working = issues::fields(tx, id)?;
+            let conflicted: Vec<Field> = conflicts::for_issue(tx, id)?
                 .into_iter()
                 .map(|c| c.conflict.field)
                 .collect();
             let base_fields = IssueFields::of_remote(&base);
-            let sent: Vec<&'static str> = base_fields
-                .changed_fields(&working)
-                .into_iter()
-                .filter(|f| !conflicted.contains(f))
-                .map(Field::as_str)
-                .collect();
-            (changes_to_push(&base_fields, &working, &conflicted), sent)
-        };
-        if changes.is_empty() {
-            // The tracker already has it, or only conflicted fields differ.
-            lock(ctx.store).write(|tx| outbox::remove_update(tx, id))?;
-            return Ok(Step::Done);
+            let plan = plan_update(&base_fields, &working, &conflicted, &caps);
+            if !plan.adopt.is_empty() {
+                let mut adopted = working;
+                for field in &plan.adopt {
+                    let _ = adopted.set(*field, base_fields.value(*field));
+                }
+                let at = issues::updated_at(tx, id)?;
+                issues::write_fields(tx, ctx.repo.id, id, &adopted, at)?;
+            }
+            Ok((plan, caps))
+        })?;
+        if plan.changes.is_empty() {
+            // The tracker already has it, or only conflicted fields differ, or what is
+            // left cannot be held by the tracker.
+            return lock(ctx.store).write(|tx| -> Result<Step, SyncError> {
+                if plan.impossible.is_empty() {
+                    outbox::remove_update(tx, id)?;
+                    return Ok(Step::Done);
+                }
+                keep_failed(ctx, tx, id, &impossible_message(&plan.impossible))?;
+                Ok(Step::Failed)
+            });
         }
 
         match ctx
             .provider
-            .update_issue(&ctx.repo.full_path, number, &changes, &base.version)
+            .update_issue(&ctx.repo.full_path, number, &plan.changes, &base.version)
             .await
         {
             Ok(answer) => {
-                let refused = not_applied(&changes, &IssueFields::of_remote(&answer));
+                let verdict = judge_answer(&plan.changes, &IssueFields::of_remote(&answer), &caps);
                 let step = lock(ctx.store).write(|tx| -> Result<Step, SyncError> {
                     let now = Timestamp::now();
+                    if let Some(learned) = verdict.learned {
+                        connections::set_assignee_capacity(tx, ctx.repo.connection_id, learned)?;
+                        log(
+                            ctx,
+                            tx,
+                            id,
+                            "push",
+                            LogResult::Ok,
+                            &format!(
+                                "learned from the answer: the tracker keeps {} assignee(s) per issue",
+                                learned.as_str()
+                            ),
+                        )?;
+                    }
                     observe_remote(tx, ctx.repo, ctx.web_url, &answer, ctx.policy, now)?;
-                    if refused.is_empty() {
+                    let mut problems: Vec<String> = Vec::new();
+                    if !verdict.refused.is_empty() {
+                        problems.push(refused_message(&verdict, &answer));
+                    }
+                    if !plan.impossible.is_empty() {
+                        problems.push(impossible_message(&plan.impossible));
+                    }
+                    let sent: Vec<&str> = plan.sent.iter().map(|f| f.as_str()).collect();
+                    if problems.is_empty() {
                         log(
                             ctx,
                             tx,
@@ -268,15 +304,7 @@ async fn push_update(
                         )?;
                         return Ok(Step::Done);
                     }
-                    let names: Vec<&str> = refused.iter().map(|f| f.as_str()).collect();
-                    let message = format!(
-                        "the tracker accepted the request but did not apply {} (no permission to \
-                         change it?)",
-                        names.join(", ")
-                    );
-                    outbox::ensure_update(tx, id, now)?;
-                    outbox::fail_update(tx, id, "not_applied", &message, now)?;
-                    log(ctx, tx, id, "push", LogResult::Error, &message)?;
+                    keep_failed(ctx, tx, id, &problems.join("; "))?;
                     Ok(Step::Failed)
                 })?;
                 if matches!(step, Step::Done) {
@@ -289,6 +317,43 @@ async fn push_update(
         }
     }
     record_failure(ctx, entry, "push", &ProviderError::Conflict)
+}
+
+/// Keeps an issue's update, marked failed with `message`, and logs it.
+fn keep_failed(
+    ctx: &PushContext<'_>,
+    tx: &rusqlite::Connection,
+    id: i64,
+    message: &str,
+) -> Result<(), SyncError> {
+    let now = Timestamp::now();
+    outbox::ensure_update(tx, id, now)?;
+    outbox::fail_update(tx, id, "not_applied", message, now)?;
+    log(ctx, tx, id, "push", LogResult::Error, message)
+}
+
+fn refused_message(verdict: &AnswerVerdict, answer: &RemoteIssue) -> String {
+    if verdict.learned == Some(AssigneeCapacity::One) {
+        let kept: Vec<&str> = answer.assignees.iter().map(|a| a.login.as_str()).collect();
+        return format!(
+            "the tracker keeps one assignee per issue (GitLab Free) and kept {}; the others \
+             are kept here: remove all but one",
+            kept.join(", ")
+        );
+    }
+    let names: Vec<&str> = verdict.refused.iter().map(|f| f.as_str()).collect();
+    format!(
+        "the tracker accepted the request but did not apply {} (no permission to change it?)",
+        names.join(", ")
+    )
+}
+
+fn impossible_message(impossible: &[(Field, String)]) -> String {
+    impossible
+        .iter()
+        .map(|(field, why)| format!("{field}: {why}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Looks for a create that may already be on the tracker: its marker in the body of an

@@ -1,31 +1,75 @@
-//! Pure decisions of a push: what to send for an edited issue, whether the tracker's
-//! answer shows it took the change, and what a failed attempt means for its outbox row.
-//! No I/O here; `push.rs` carries the decisions out.
+//! Pure decisions of a push: what to send for an edited issue ([`plan_update`]),
+//! whether the tracker's answer shows it took the change ([`judge_answer`]), and what a
+//! failed attempt means for its outbox row ([`on_push_failure`]). No I/O here;
+//! `push.rs` carries the decisions out.
 //!
 //! Invariants:
-//! - Only fields where the working copy differs from the base are sent, never a field
-//!   in conflict; sets go as the wanted set plus its additions and removals relative to
-//!   the base, so each adapter can send the form its API takes.
+//! - Only fields where the working copy differs from the base, as the tracker counts
+//!   differences ([`Capabilities`]), are sent, never a field in conflict; a difference
+//!   the tracker does not keep is adopted from it instead, so it is never pushed every
+//!   round. Sets go as the wanted set plus its additions and removals relative to the
+//!   base, so each adapter can send the form its API takes.
+//! - A value the tracker cannot hold (a second assignee on a one-assignee tracker) is
+//!   not sent; it is kept and reported.
 //! - A failure that retrying cannot fix (validation, permissions, a deleted issue) ends
 //!   the automatic retries; everything else backs off — to the tracker's reset time
 //!   when rate limited.
 
-use crate::model::{ChangeKind, Field, IssueFields, RemoteStatus, Timestamp};
-use crate::provider::{IssueChanges, ProviderError, RetryPolicy, SetChange};
+use crate::model::{normalize_set, ChangeKind, Field, IssueFields, RemoteStatus, Timestamp};
+use crate::provider::capabilities::learned_from_answer;
+use crate::provider::{
+    AssigneeCapacity, Capabilities, IssueChanges, NameMatching, ProviderError, RetryPolicy,
+    SetChange,
+};
 
-/// The changes that bring the tracker (`base`) to the working copy, leaving out
-/// conflicted fields.
-pub fn changes_to_push(
+/// What pushing an edited issue does, decided from the fresh base and the working copy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdatePlan {
+    /// What to send.
+    pub changes: IssueChanges,
+    /// The fields in `changes`.
+    pub sent: Vec<Field>,
+    /// Fields where the working copy differs from the tracker only in a way the tracker
+    /// does not keep (a label's case, CRLF, a reason nobody chose): the working copy
+    /// takes the tracker's spelling and nothing is sent.
+    pub adopt: Vec<Field>,
+    /// Fields the tracker cannot hold as they are (two assignees where it keeps one),
+    /// with why: not sent, kept, marked failed.
+    pub impossible: Vec<(Field, String)>,
+}
+
+impl UpdatePlan {
+    /// Nothing to send and nothing to report.
+    pub fn is_settled(&self) -> bool {
+        self.changes.is_empty() && self.impossible.is_empty()
+    }
+}
+
+/// Plans the push that brings the tracker (`base`) to the working copy, leaving out
+/// conflicted fields, judging differences the way the tracker does.
+pub fn plan_update(
     base: &IssueFields,
     working: &IssueFields,
     conflicted: &[Field],
-) -> IssueChanges {
-    let mut changes = IssueChanges::default();
+    capabilities: &Capabilities,
+) -> UpdatePlan {
+    let mut plan = UpdatePlan::default();
     for field in base
         .changed_fields(working)
         .into_iter()
         .filter(|f| !conflicted.contains(f))
     {
+        let wanted = working.value(field);
+        if capabilities.same(field, &base.value(field), &wanted) {
+            plan.adopt.push(field);
+            continue;
+        }
+        if let Some(why) = capabilities.cannot_hold(field, &wanted) {
+            plan.impossible.push((field, why));
+            continue;
+        }
+        plan.sent.push(field);
+        let changes = &mut plan.changes;
         match field {
             Field::Title => changes.title = Some(working.title.clone()),
             Field::Body => changes.body = Some(working.body.clone()),
@@ -34,67 +78,90 @@ pub fn changes_to_push(
                 changes.state_reason = Some(working.state_reason.clone());
             }
             Field::Labels => {
-                changes.labels = Some(SetChange::between(&base.labels, &working.labels));
+                changes.labels = Some(set_change(
+                    capabilities.labels,
+                    &base.labels,
+                    &working.labels,
+                ));
             }
             Field::Assignees => {
-                changes.assignees = Some(SetChange::between(&base.assignees, &working.assignees));
+                changes.assignees = Some(set_change(
+                    capabilities.logins,
+                    &base.assignees,
+                    &working.assignees,
+                ));
             }
             Field::Milestone => changes.milestone = Some(working.milestone.clone()),
         }
     }
-    changes
+    plan
 }
 
-/// The sent fields the tracker's answer does not show. Trackers normalise a little
-/// (line endings, trailing space, the case of an existing label's name), so those
-/// differences do not count.
-pub fn not_applied(sent: &IssueChanges, answer: &IssueFields) -> Vec<Field> {
-    fn text(s: &str) -> String {
-        s.replace("\r\n", "\n").trim_end().to_string()
+/// The change from the tracker's set `current` to `desired`, matching names as the
+/// tracker does: a name it already has keeps its spelling and is neither added nor
+/// removed.
+fn set_change(matching: NameMatching, current: &[String], desired: &[String]) -> SetChange {
+    let has =
+        |names: &[String], name: &str| names.iter().any(|n| matching.key(n) == matching.key(name));
+    let kept = current.iter().filter(|c| has(desired, c));
+    let mut added: Vec<String> = Vec::new();
+    for d in desired {
+        if !has(current, d) && !has(&added, d) {
+            added.push(d.clone());
+        }
     }
-    fn set(names: &[String]) -> Vec<String> {
-        crate::model::normalize_set(names.iter().map(|n| n.to_lowercase()))
+    let removed = normalize_set(current.iter().filter(|c| !has(desired, c)).cloned());
+    SetChange {
+        desired: normalize_set(kept.cloned().chain(added.iter().cloned())),
+        added: normalize_set(added),
+        removed,
     }
-    let mut refused = Vec::new();
-    if sent
-        .title
-        .as_deref()
-        .is_some_and(|t| t.trim() != answer.title.trim())
-    {
-        refused.push(Field::Title);
+}
+
+/// What the tracker's answer to a write says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnswerVerdict {
+    /// Sent fields the answer does not show: silently refused.
+    pub refused: Vec<Field>,
+    /// What the answer taught about how many assignees the tracker keeps.
+    pub learned: Option<AssigneeCapacity>,
+}
+
+/// Judges the tracker's `answer` to `sent`. A value the tracker only normalised (see
+/// [`Capabilities::same`]) was applied.
+pub fn judge_answer(
+    sent: &IssueChanges,
+    answer: &IssueFields,
+    capabilities: &Capabilities,
+) -> AnswerVerdict {
+    let mut wanted = answer.clone();
+    if let Some(t) = &sent.title {
+        wanted.title.clone_from(t);
     }
-    if sent
-        .body
-        .as_deref()
-        .is_some_and(|b| text(b) != text(&answer.body))
-    {
-        refused.push(Field::Body);
+    if let Some(b) = &sent.body {
+        wanted.body.clone_from(b);
     }
-    if sent.state.is_some_and(|s| s != answer.state) {
-        refused.push(Field::State);
+    if let Some(s) = sent.state {
+        wanted.state = s;
+        wanted.state_reason = sent.state_reason.clone().flatten();
     }
-    if sent
-        .labels
-        .as_ref()
-        .is_some_and(|l| set(&l.desired) != set(&answer.labels))
-    {
-        refused.push(Field::Labels);
+    if let Some(l) = &sent.labels {
+        wanted.labels.clone_from(&l.desired);
     }
-    if sent
-        .assignees
-        .as_ref()
-        .is_some_and(|a| set(&a.desired) != set(&answer.assignees))
-    {
-        refused.push(Field::Assignees);
+    if let Some(a) = &sent.assignees {
+        wanted.assignees.clone_from(&a.desired);
     }
-    if sent
-        .milestone
-        .as_ref()
-        .is_some_and(|m| *m != answer.milestone)
-    {
-        refused.push(Field::Milestone);
+    if let Some(m) = &sent.milestone {
+        wanted.milestone.clone_from(m);
     }
-    refused
+    AnswerVerdict {
+        refused: capabilities.differing(&wanted, answer),
+        learned: learned_from_answer(
+            capabilities,
+            sent.assignees.as_ref().map(|a| a.desired.as_slice()),
+            answer,
+        ),
+    }
 }
 
 /// What a failed push attempt means for its outbox row.
@@ -156,8 +223,12 @@ fn chrono_delay(retry: &RetryPolicy, attempts: u32) -> chrono::Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::IssueState;
+    use crate::model::{IssueState, ProviderKind};
     use rstest::rstest;
+
+    fn caps() -> Capabilities {
+        crate::provider::capabilities(ProviderKind::Github)
+    }
     use std::time::Duration;
 
     fn base() -> IssueFields {
@@ -179,7 +250,7 @@ mod tests {
         working.labels = vec!["p1".into(), "ui".into()];
         working.milestone = None;
         working.body = "changed".into();
-        let changes = changes_to_push(&base(), &working, &[Field::Body]);
+        let changes = plan_update(&base(), &working, &[Field::Body], &caps()).changes;
         assert_eq!(changes.title.as_deref(), Some("Crash on start"));
         assert_eq!(
             changes.body, None,
@@ -192,7 +263,7 @@ mod tests {
         assert_eq!(labels.desired, vec!["p1", "ui"]);
         assert_eq!(labels.added, vec!["p1"]);
         assert_eq!(labels.removed, vec!["bug"]);
-        assert!(changes_to_push(&base(), &base(), &[]).is_empty());
+        assert!(plan_update(&base(), &base(), &[], &caps()).is_settled());
     }
 
     #[test]
@@ -200,7 +271,7 @@ mod tests {
         let mut working = base();
         working.state = IssueState::Closed;
         working.state_reason = Some("not_planned".into());
-        let changes = changes_to_push(&base(), &working, &[]);
+        let changes = plan_update(&base(), &working, &[], &caps()).changes;
         assert_eq!(changes.state, Some(IssueState::Closed));
         assert_eq!(changes.state_reason, Some(Some("not_planned".into())));
     }
@@ -211,17 +282,17 @@ mod tests {
         working.title = "New".into();
         working.assignees = vec!["alice".into(), "bob".into()];
         working.labels = vec!["Bug".into(), "ui".into()];
-        let sent = changes_to_push(&base(), &working, &[]);
+        let sent = plan_update(&base(), &working, &[], &caps()).changes;
         let mut answer = base();
         answer.title = "New".into();
         answer.labels = vec!["bug".into(), "ui".into()];
         assert_eq!(
-            not_applied(&sent, &answer),
+            judge_answer(&sent, &answer, &caps()).refused,
             vec![Field::Assignees],
             "the assignee was dropped; the label's case was only normalised"
         );
         answer.assignees = vec!["alice".into(), "bob".into()];
-        assert!(not_applied(&sent, &answer).is_empty());
+        assert!(judge_answer(&sent, &answer, &caps()).refused.is_empty());
     }
 
     #[test]
@@ -232,9 +303,62 @@ mod tests {
         };
         let mut answer = base();
         answer.body = "a\r\nb".into();
-        assert!(not_applied(&sent, &answer).is_empty());
+        assert!(judge_answer(&sent, &answer, &caps()).refused.is_empty());
         answer.body = "a\nc".into();
-        assert_eq!(not_applied(&sent, &answer), vec![Field::Body]);
+        assert_eq!(
+            judge_answer(&sent, &answer, &caps()).refused,
+            vec![Field::Body]
+        );
+    }
+
+    #[test]
+    fn a_difference_the_tracker_does_not_keep_is_adopted_not_sent() {
+        let mut working = base();
+        working.labels = vec!["Bug".into(), "bug".into(), "ui".into()];
+        working.body = "one\r\ntwo\r\n".into();
+        working.state_reason = Some("completed".into());
+        let plan = plan_update(&base(), &working, &[], &caps());
+        assert!(plan.changes.is_empty(), "{plan:?}");
+        assert_eq!(plan.adopt, vec![Field::Body, Field::State, Field::Labels]);
+        assert!(plan.is_settled());
+    }
+
+    #[test]
+    fn a_label_the_tracker_has_keeps_its_spelling_and_is_not_re_added() {
+        let mut working = base();
+        working.labels = vec!["BUG".into(), "p1".into()];
+        let labels = plan_update(&base(), &working, &[], &caps())
+            .changes
+            .labels
+            .unwrap();
+        assert_eq!(labels.desired, vec!["bug", "p1"]);
+        assert_eq!(labels.added, vec!["p1"]);
+        assert_eq!(labels.removed, vec!["ui"]);
+    }
+
+    #[test]
+    fn a_second_assignee_is_not_sent_where_the_tracker_keeps_one() {
+        let one = caps().with_assignees(AssigneeCapacity::One);
+        let mut working = base();
+        working.assignees = vec!["alice".into(), "bob".into()];
+        working.title = "New".into();
+        let plan = plan_update(&base(), &working, &[], &one);
+        assert_eq!(plan.sent, vec![Field::Title]);
+        assert_eq!(plan.changes.assignees, None);
+        assert_eq!(plan.impossible.len(), 1);
+        assert_eq!(plan.impossible[0].0, Field::Assignees);
+        assert!(!plan.is_settled());
+    }
+
+    #[test]
+    fn an_answer_that_kept_one_of_two_assignees_teaches_one() {
+        let unknown = crate::provider::capabilities(ProviderKind::Gitlab);
+        let mut working = base();
+        working.assignees = vec!["alice".into(), "bob".into()];
+        let sent = plan_update(&base(), &working, &[], &unknown).changes;
+        let verdict = judge_answer(&sent, &base(), &unknown);
+        assert_eq!(verdict.refused, vec![Field::Assignees]);
+        assert_eq!(verdict.learned, Some(AssigneeCapacity::One));
     }
 
     fn now() -> Timestamp {

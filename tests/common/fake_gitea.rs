@@ -173,6 +173,15 @@ impl FakeGitea {
         Self::start_at_subpath("")
     }
 
+    /// Makes the server rewrite the bodies it is sent through the API (creates and edits)
+    /// the way some trackers, proxies and web editors do: CRLF becomes LF and trailing
+    /// whitespace at the end goes. Off by default (stock Gitea stores the body as sent;
+    /// this switch stands for "a tracker that normalises", not for a Gitea setting).
+    pub fn with_body_normalisation(self, on: bool) -> Self {
+        self.shared.world().normalise_bodies = on;
+        self
+    }
+
     /// Starts a server as if Gitea ran with `ROOT_URL = http://127.0.0.1:PORT{subpath}/`,
     /// e.g. `"/gitea"`: API at `http://127.0.0.1:PORT/gitea/api/v1`.
     pub fn start_at_subpath(subpath: &str) -> FakeGitea {
@@ -524,11 +533,22 @@ struct World {
     drop_next_write: bool,
     delay_next_write: Option<std::time::Duration>,
     after_next_read: Option<(usize, u64, RaceEdit)>,
+    /// [`FakeGitea::with_body_normalisation`].
+    normalise_bodies: bool,
 }
 
 type RaceEdit = Box<dyn FnOnce(&mut FakeIssue) + Send>;
 
 impl World {
+    /// A body as the server keeps it ([`FakeGitea::with_body_normalisation`]).
+    fn as_stored(&self, body: &str) -> String {
+        if self.normalise_bodies {
+            body.replace("\r\n", "\n").trim_end().to_string()
+        } else {
+            body.to_string()
+        }
+    }
+
     fn new() -> World {
         World {
             now: Utc
@@ -550,6 +570,7 @@ impl World {
             drop_next_write: false,
             delay_next_write: None,
             after_next_read: None,
+            normalise_bodies: false,
         }
     }
 
@@ -1647,7 +1668,7 @@ fn create_issue_api(w: &mut World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
     if title.is_empty() {
         return Err(err(StatusCode::UNPROCESSABLE_ENTITY, "[Title]: Required"));
     }
-    let body = str_field(&v, "body")?.unwrap_or("").to_string();
+    let body = w.as_stored(str_field(&v, "body")?.unwrap_or(""));
     let r = &w.repos[ri];
     let writer = r.can_write(Some(&doer));
     let mut labels = Vec::new();
@@ -1714,8 +1735,9 @@ fn edit_issue_api(w: &mut World, ctx: &Ctx<'_>, ri: usize, number: u64) -> ApiRe
         }
     }
     if let Some(b) = str_field(&v, "body")? {
+        let b = w.as_stored(b);
         if b != issue.body {
-            issue.body = b.to_string();
+            issue.body = b;
             issue.content_version += 1;
         }
     }
