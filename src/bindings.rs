@@ -16,8 +16,9 @@ use crate::store::issues::IssueQuery;
 use crate::store::sync_log::LogRecord;
 use crate::sync::SyncEvent;
 use crate::workspace::{
-    ConnectionAdded, ConnectionRemoved, Discarded, IssueEdit, IssueView, NewConnectionRequest,
-    NewIssue, Resolution, SyncFinished, SyncOverview, SyncProgress, SyncSummary,
+    ConnectionAdded, ConnectionRemoved, Discarded, Edited, IssueEdit, IssueView,
+    NewConnectionRequest, NewIssue, Resolution, SyncFinished, SyncOverview, SyncProgress,
+    SyncSummary,
 };
 
 /// Where the UI keeps the generated files, relative to the workspace root.
@@ -36,6 +37,7 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     AppSettings::export_all(&cfg)?;
     IssueQuery::export_all(&cfg)?;
     IssueEdit::export_all(&cfg)?;
+    Edited::export_all(&cfg)?;
     NewIssue::export_all(&cfg)?;
     Resolution::export_all(&cfg)?;
     Discarded::export_all(&cfg)?;

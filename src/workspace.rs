@@ -12,7 +12,7 @@
 mod editing;
 mod overview;
 
-pub use editing::{Discarded, IssueEdit, NewIssue, Resolution};
+pub use editing::{Discarded, Edited, IssueEdit, NewIssue, Resolution};
 pub use overview::{ConnectionOverview, IssueView, SyncOverview};
 
 use std::path::{Path, PathBuf};

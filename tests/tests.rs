@@ -16,4 +16,5 @@ mod github_contract;
 mod gitlab_sync;
 mod keychain;
 mod provider_story;
+mod tracker_capabilities;
 mod two_way_sync;

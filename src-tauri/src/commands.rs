@@ -10,8 +10,8 @@ use issuesync::secrets::Secret;
 use issuesync::store::issues::IssueQuery;
 use issuesync::store::sync_log::LogRecord;
 use issuesync::workspace::{
-    ConnectionAdded, ConnectionRemoved, Discarded, IssueEdit, IssueView, NewConnectionRequest,
-    NewIssue, Resolution, SyncOverview, SyncSummary,
+    ConnectionAdded, ConnectionRemoved, Discarded, Edited, IssueEdit, IssueView,
+    NewConnectionRequest, NewIssue, Resolution, SyncOverview, SyncSummary,
 };
 use tauri::State;
 use tauri_plugin_opener::OpenerExt;
@@ -192,7 +192,7 @@ pub fn edit_issue(
     state: State<'_, AppState>,
     reference: String,
     edit: IssueEdit,
-) -> IpcResult<Issue> {
+) -> IpcResult<Edited> {
     state
         .workspace
         .edit_issue(&reference, &edit)

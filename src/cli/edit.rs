@@ -1,4 +1,5 @@
-//! `issuesync edit`: change an issue locally; the next sync pushes it.
+//! `issuesync edit`: change an issue locally; the next sync pushes it. A field in
+//! conflict stays in conflict (said on stderr and in `--json` as `in_conflict`).
 
 use std::process::ExitCode;
 
@@ -62,9 +63,18 @@ impl Edit {
             },
             ..IssueEdit::default()
         };
-        let issue = workspace.edit_issue(&self.reference, &edit)?;
+        let edited = workspace.edit_issue(&self.reference, &edit)?;
+        let issue = &edited.issue;
+        for field in &edited.in_conflict {
+            eprintln!(
+                "note: {field} of {} is in conflict with the tracker's value; your edit replaced \
+                 your side of it and nothing is pushed for {field} until you decide: \
+                 issuesync resolve {} --field {field} --take local|remote (see issuesync conflicts)",
+                issue.reference, issue.reference
+            );
+        }
         if self.json {
-            super::output::json(&issue)?;
+            super::output::json(&edited)?;
         } else {
             println!(
                 "{} saved locally ({}); the next issuesync sync pushes it.",

@@ -6,8 +6,12 @@
 //! - Nothing here talks to a tracker.
 //! - An edit never touches the base snapshot: the base stays the tracker's version, so
 //!   what to push is exactly "working copy minus base".
-//! - Editing a field that is in conflict settles the conflict with the new value (the
-//!   person has decided), and the decision is logged.
+//! - An open conflict ends only by a decision ([`Workspace::resolve`], the conflict
+//!   view, `discard`). Editing a field that is in conflict replaces the *local* side of
+//!   the conflict and keeps it open, so nothing is pushed for the field until someone
+//!   decides; a script or an agent that does not know of the conflict cannot settle it
+//!   by accident. Only an edit that now equals the tracker's value ends it (both sides
+//!   agree), and that is logged.
 //! - An issue deleted or moved on the tracker cannot take new edits (they could never
 //!   be pushed); it can be discarded.
 
@@ -127,6 +131,16 @@ fn edit_set(
     )
 }
 
+/// What a local edit did: the issue, and which of the edited fields are in conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Edited {
+    #[serde(flatten)]
+    pub issue: Issue,
+    /// Edited fields with an open conflict: the edit replaced your side of it, and
+    /// nothing is pushed for them until the conflict is resolved.
+    pub in_conflict: Vec<Field>,
+}
+
 /// A new issue to create locally.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
@@ -184,12 +198,14 @@ impl Workspace {
         })
     }
 
-    /// Edits an issue locally; the next sync pushes the changed fields.
+    /// Edits an issue locally; the next sync pushes the changed fields. A field in
+    /// conflict keeps its conflict open (see the module's invariants); the answer says
+    /// which.
     ///
     /// # Errors
     /// An unknown issue, an empty edit or title, an issue gone from the tracker, or a
     /// store failure (then nothing was changed).
-    pub fn edit_issue(&self, reference: &str, edit: &IssueEdit) -> Result<Issue> {
+    pub fn edit_issue(&self, reference: &str, edit: &IssueEdit) -> Result<Edited> {
         if edit.is_empty() {
             return Err(Error::NothingToEdit);
         }
@@ -197,30 +213,49 @@ impl Workspace {
         let current = self.issue_by_id(id)?;
         refuse_if_gone(&current)?;
         let now = Timestamp::now();
-        self.store().write(|tx| -> Result<()> {
+        let in_conflict = self.store().write(|tx| -> Result<Vec<Field>> {
             let before = issues::fields(tx, id)?;
             let after = edit.apply(before.clone())?;
             let changed = before.changed_fields(&after);
-            if changed.is_empty() {
-                return Ok(());
-            }
-            let repo_id = issues::repo_of(tx, id)?;
-            issues::write_fields(tx, repo_id, id, &after, now)?;
-            outbox::note_edit(tx, id, now)?;
-            for field in changed {
-                if conflicts::delete(tx, id, field)? {
+            let open = conflicts::for_issue(tx, id)?;
+            let mut in_conflict = Vec::new();
+            for field in &changed {
+                let Some(conflict) = open.iter().find(|c| c.conflict.field == *field) else {
+                    continue;
+                };
+                let value = after.value(*field);
+                if value == conflict.conflict.remote {
+                    conflicts::delete(tx, id, *field)?;
                     log_issue(
                         tx,
                         &current,
                         id,
                         "resolve",
-                        &format!("{field}: settled by a local edit"),
+                        &format!("{field}: the local edit now equals the tracker's value"),
                     )?;
+                } else {
+                    conflicts::set_local(tx, id, *field, &value)?;
+                    in_conflict.push(*field);
                 }
             }
-            Ok(())
+            // Fields in conflict that this edit did not touch stay open too.
+            for c in &open {
+                if !changed.contains(&c.conflict.field) && edit_touches(edit, c.conflict.field) {
+                    in_conflict.push(c.conflict.field);
+                }
+            }
+            if changed.is_empty() {
+                return Ok(in_conflict);
+            }
+            let repo_id = issues::repo_of(tx, id)?;
+            issues::write_fields(tx, repo_id, id, &after, now)?;
+            outbox::note_edit(tx, id, now)?;
+            Ok(in_conflict)
         })?;
-        self.issue_by_id(id)
+        Ok(Edited {
+            issue: self.issue_by_id(id)?,
+            in_conflict,
+        })
     }
 
     /// Creates an issue locally in a mirrored repository; it gets its number when the
@@ -437,6 +472,24 @@ impl Workspace {
                 reference: issue.reference,
             })
         }
+    }
+}
+
+/// Whether `edit` asks for a change of `field` (even one that changes nothing).
+fn edit_touches(edit: &IssueEdit, field: Field) -> bool {
+    match field {
+        Field::Title => edit.title.is_some(),
+        Field::Body => edit.body.is_some(),
+        Field::State => edit.state.is_some(),
+        Field::Labels => {
+            edit.labels.is_some() || !edit.add_labels.is_empty() || !edit.remove_labels.is_empty()
+        }
+        Field::Assignees => {
+            edit.assignees.is_some()
+                || !edit.add_assignees.is_empty()
+                || !edit.remove_assignees.is_empty()
+        }
+        Field::Milestone => edit.milestone.is_some(),
     }
 }
 

@@ -16,6 +16,7 @@ import type { ConnectionAdded } from "./bindings/ConnectionAdded";
 import type { ConnectionRemoved } from "./bindings/ConnectionRemoved";
 import type { ErrorReport } from "./bindings/ErrorReport";
 import type { Discarded } from "./bindings/Discarded";
+import type { Edited } from "./bindings/Edited";
 import type { Field } from "./bindings/Field";
 import type { FieldValue } from "./bindings/FieldValue";
 import type { Issue } from "./bindings/Issue";
@@ -162,8 +163,8 @@ export function renderMarkdown(text: string): Promise<string> {
 }
 
 /** Saves an edit locally (pending until the next sync pushes it). */
-export function editIssue(reference: string, edit: IssueEdit): Promise<Issue> {
-  return invoke<Issue>("edit_issue", { reference, edit });
+export function editIssue(reference: string, edit: IssueEdit): Promise<Edited> {
+  return invoke<Edited>("edit_issue", { reference, edit });
 }
 
 /** Creates an issue locally in `repo` (`NAME:OWNER/REPO`); it gets a number when pushed. */

@@ -11,6 +11,7 @@ import {
 } from "../lib/api";
 import type { ConflictEntry } from "../lib/bindings/ConflictEntry";
 import type { Connection } from "../lib/bindings/Connection";
+import type { Field } from "../lib/bindings/Field";
 import type { Repo } from "../lib/bindings/Repo";
 import type { SyncOverview } from "../lib/bindings/SyncOverview";
 import { errorCode, errorMessage } from "../lib/errors";
@@ -36,6 +37,8 @@ export class AppState {
   openIssue = $state<string | null>(null);
   /** The issue selected in the conflict view. */
   conflictIssue = $state<string | null>(null);
+  /** The field the conflict view brings into view once, then clears. */
+  conflictField = $state<Field | null>(null);
 
   connections = $state<Connection[]>([]);
   repos = $state<Repo[]>([]);
@@ -83,8 +86,10 @@ export class AppState {
     this.view = "issues";
   }
 
-  showConflicts(reference: string | null = null): void {
+  /** Opens the conflict view, on one issue and, given one, scrolled to its field. */
+  showConflicts(reference: string | null = null, field: Field | null = null): void {
     this.conflictIssue = reference ?? this.conflictIssue ?? this.conflicts[0]?.ref ?? null;
+    this.conflictField = field;
     this.view = "conflicts";
   }
 

@@ -76,11 +76,30 @@ describe("mock backend", () => {
     expect(view.detail.sync_status).toBe("pending");
   });
 
-  it("settles a conflict by editing the field, like the core", async () => {
+  it("keeps a conflict open when its field is edited, replacing only mine, like the core", async () => {
     const reference = "codeberg:lena/notes-app#6990";
-    await backend.handle("edit_issue", { reference, edit: { ...bodyEdit("x"), body: null, milestone: "v1.4" } });
+    const edited = (await backend.handle("edit_issue", { reference, edit: { ...bodyEdit("x"), body: null, milestone: "v1.4" } })) as {
+      in_conflict: string[];
+    };
+    expect(edited.in_conflict).toEqual(["milestone"]);
     const overview = (await backend.handle("overview")) as SyncOverview;
-    expect(overview.conflicts).toBe(4);
+    expect(overview.conflicts).toBe(6);
+    const view = (await backend.handle("issue_view", { reference })) as IssueView;
+    expect(view.detail.sync_status).toBe("conflict");
+    expect(view.detail.conflicts).toEqual([
+      { field: "milestone", base: "v1.5", local: "v1.4", remote: "Backlog" },
+      { field: "assignees", base: [], local: ["lena"], remote: ["oliver"] },
+    ]);
+  });
+
+  it("ends a conflict when the edit takes the tracker's value, like the core", async () => {
+    const reference = "codeberg:lena/notes-app#6990";
+    const edited = (await backend.handle("edit_issue", { reference, edit: { ...bodyEdit("x"), body: null, milestone: "Backlog" } })) as {
+      in_conflict: string[];
+    };
+    expect(edited.in_conflict).toEqual([]);
+    const view = (await backend.handle("issue_view", { reference })) as IssueView;
+    expect(view.detail.conflicts.map((c) => c.field)).toEqual(["assignees"]);
   });
 
   it("pushes a local draft and gives it a number", async () => {

@@ -7,7 +7,9 @@ import type { Comment } from "../bindings/Comment";
 import type { ConflictEntry } from "../bindings/ConflictEntry";
 import type { ConflictPolicy } from "../bindings/ConflictPolicy";
 import type { Connection } from "../bindings/Connection";
+import type { Edited } from "../bindings/Edited";
 import type { Field } from "../bindings/Field";
+import type { FieldConflict } from "../bindings/FieldConflict";
 import type { FieldValue } from "../bindings/FieldValue";
 import type { Issue } from "../bindings/Issue";
 import type { IssueEdit } from "../bindings/IssueEdit";
@@ -342,7 +344,8 @@ export class MockBackend {
     issue.updated_at = now;
   }
 
-  #editIssue(reference: string, edit: IssueEdit): Issue {
+  /** Answers like the core's `Edited`: the issue, flattened, and `in_conflict`. */
+  #editIssue(reference: string, edit: IssueEdit): Edited {
     const issue = this.#issue(reference);
     const before = { ...issue, body: this.#bodyOf(issue) };
     if (edit.title !== null) {
@@ -380,20 +383,63 @@ export class MockBackend {
       ["milestone", before.milestone !== issue.milestone],
     ];
     const changed = fields.filter(([, c]) => c).map(([f]) => f);
+    const touched: Record<Field, boolean> = {
+      title: edit.title !== null,
+      body: edit.body !== null,
+      state: edit.state !== null,
+      labels: edit.labels !== null || edit.add_labels.length > 0 || edit.remove_labels.length > 0,
+      assignees: edit.assignees !== null || edit.add_assignees.length > 0 || edit.remove_assignees.length > 0,
+      milestone: edit.milestone !== undefined,
+    };
+    // Like the core: an open conflict ends only by a decision. An edit of its field
+    // replaces "mine" and the conflict stays open, unless mine now equals theirs; the
+    // answer names the edited fields still in conflict.
+    const inConflict: Field[] = [];
+    const open: FieldConflict[] = [];
+    for (const conflict of this.#data.conflicts.get(issue.id) ?? []) {
+      if (!changed.includes(conflict.field)) {
+        open.push(conflict);
+        if (touched[conflict.field]) {
+          inConflict.push(conflict.field);
+        }
+        continue;
+      }
+      const local = this.#fieldValue(issue, conflict.field);
+      if (!sameValue(local, conflict.remote)) {
+        open.push({ ...conflict, local });
+        inConflict.push(conflict.field);
+      }
+    }
+    if (open.length > 0) {
+      this.#data.conflicts.set(issue.id, open);
+    } else {
+      this.#data.conflicts.delete(issue.id);
+    }
     if (changed.length > 0) {
       if (!this.#data.bases.has(issue.id)) {
         this.#data.bases.set(issue.id, before);
       }
-      const open = (this.#data.conflicts.get(issue.id) ?? []).filter((c) => !changed.includes(c.field));
-      if (open.length > 0) {
-        this.#data.conflicts.set(issue.id, open);
-      } else {
-        this.#data.conflicts.delete(issue.id);
-      }
       this.#noteEdit(issue);
     }
     this.#refreshStatus(issue);
-    return issue;
+    return { ...issue, in_conflict: inConflict };
+  }
+
+  #fieldValue(issue: Issue, field: Field): FieldValue {
+    switch (field) {
+      case "title":
+        return issue.title;
+      case "body":
+        return this.#bodyOf(issue);
+      case "state":
+        return { state: issue.state, reason: issue.state_reason };
+      case "labels":
+        return issue.labels;
+      case "assignees":
+        return issue.assignees;
+      case "milestone":
+        return issue.milestone;
+    }
   }
 
   #createIssue(repoReference: string, input: NewIssue): Issue {

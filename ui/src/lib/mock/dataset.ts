@@ -314,9 +314,18 @@ function addStories(data: Dataset, now: number): void {
   ]);
 
   const notes = byRef(data, "codeberg:lena/notes-app#6990");
-  Object.assign(notes, { title: "Sync notes to a WebDAV folder", milestone: "v2.0", updated_at: recent(90), sync_status: "conflict" });
-  data.bases.set(notes.id, { ...notes, milestone: "v1.5" });
-  data.conflicts.set(notes.id, [{ field: "milestone", base: "v1.5", local: "v2.0", remote: "Backlog" }]);
+  Object.assign(notes, {
+    title: "Sync notes to a WebDAV folder",
+    milestone: "v2.0",
+    assignees: ["lena"],
+    updated_at: recent(90),
+    sync_status: "conflict",
+  });
+  data.bases.set(notes.id, { ...notes, milestone: "v1.5", assignees: [] });
+  data.conflicts.set(notes.id, [
+    { field: "milestone", base: "v1.5", local: "v2.0", remote: "Backlog" },
+    { field: "assignees", base: [], local: ["lena"], remote: ["oliver"] },
+  ]);
 
   const pending = byRef(data, "github:acme/webapp#41995");
   data.bases.set(pending.id, { ...pending });
