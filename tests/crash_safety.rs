@@ -152,9 +152,43 @@ fn killed_mid_create_then_restarted(t: &dyn FakeTracker) {
         "{kind}: it landed"
     );
 
-    // Restart: everything arrives, nothing twice.
+    // The tracker moves on before the restart: two days later someone renames another
+    // issue, so the restart's pull moves the cursor far past the create. The restart's
+    // first request (the marker lookup) fails, so its pull meets the create first.
+    t.advance_clock(2 * 86_400);
+    t.edit_issue(
+        repo,
+        numbers[1],
+        RemoteEdit {
+            title: Some("Second, renamed later".into()),
+            ..RemoteEdit::default()
+        },
+    );
+    t.fail_next(4, 503);
     cli.run(&["sync"]).json_or_success();
+    // Restarts after the cursor moved: everything arrives, nothing twice.
+    t.clear_requests();
     cli.run(&["sync"]).json_or_success();
+    let listed_since: Vec<String> = t
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/issues"))
+        .filter_map(|r| {
+            r.param("since")
+                .or(r.param("updated_after"))
+                .map(str::to_string)
+        })
+        .collect();
+    assert!(
+        listed_since.iter().any(|s| s.starts_with("2026-01-07")),
+        "{kind}: the cursor moved past the create: {listed_since:?}"
+    );
+    cli.run(&["sync"]).json_or_success();
+    assert_eq!(
+        t.issue(repo, numbers[1]).unwrap().title,
+        "Second, renamed later",
+        "{kind}: the later remote edit stands"
+    );
     assert_eq!(
         count_titled(t, repo, "Survives a crash"),
         1,
@@ -243,6 +277,23 @@ fn local_editing_commands_keep_their_json_contract() {
     assert_eq!(row["remote"], "Theirs");
     let shown = cli.run(&["show", &reference, "--json"]).json();
     assert_eq!(shown["sync_status"], "conflict");
+
+    // Editing the field again does not decide the conflict: it replaces my side, says
+    // so, and nothing is pushed for it.
+    let again = cli.run(&["edit", &reference, "--title", "Mine, again", "--json"]);
+    let edited = again.json();
+    assert_eq!(edited["title"], "Mine, again");
+    assert_eq!(edited["in_conflict"], serde_json::json!(["title"]));
+    assert!(
+        again.stderr.contains("in conflict") && again.stderr.contains("issuesync resolve"),
+        "{}",
+        again.stderr
+    );
+    cli.run(&["sync"]).json_or_success();
+    assert_eq!(t.issue("team/app", numbers[0]).unwrap().title, "Theirs");
+    let rows = cli.run(&["conflicts", "--json"]).json();
+    assert_eq!(rows[0]["local"], "Mine, again", "{rows}");
+    assert_eq!(rows[0]["remote"], "Theirs");
 
     let bad = cli.run(&[
         "resolve", &reference, "--field", "colour", "--take", "local",

@@ -316,13 +316,14 @@ async fn body_edits_on_different_lines_merge(t: &dyn FakeTracker) {
         },
     );
     s.sync().await;
-    let merged = "Steps:\n1. open the app\n2. click\n\nExpected: no crash, ever";
+    // Exactly: a lost trailing newline is a change too.
+    let merged = "Steps:\n1. open the app\n2. click\n\nExpected: no crash, ever\n";
     assert_eq!(
-        t.issue(s.repo, n).unwrap().body.trim_end(),
+        t.issue(s.repo, n).unwrap().body,
         merged,
         "{kind}: both edits are on the tracker"
     );
-    assert_eq!(s.local(0).issue.body.trim_end(), merged, "{kind}");
+    assert_eq!(s.local(0).issue.body, merged, "{kind}");
 }
 
 async fn local_creates_and_comments_land_exactly_once(t: &dyn FakeTracker) {
@@ -605,7 +606,6 @@ async fn policies_decide_without_asking_and_log_it(t: &dyn FakeTracker) {
 async fn pulls_merge_remote_changes_into_pending_edits(t: &dyn FakeTracker) {
     let kind = t.kind();
     let s = setup(t).await;
-    // A pull (no push: the edit is a conflict-free different field) while an edit waits.
     s.ws.edit_issue(
         &s.reference(0),
         &IssueEdit {
@@ -615,18 +615,30 @@ async fn pulls_merge_remote_changes_into_pending_edits(t: &dyn FakeTracker) {
     )
     .unwrap();
     t.edit_issue(s.repo, s.numbers[0], remote_edit_title("Renamed remotely"));
-    s.sync().await;
+    // The push's re-read fails (its first try and the client's three retries), so the
+    // push waits and the pull is what meets the remote rename while the edit waits.
+    t.fail_next(1 + retry().max_retries as usize, 503);
+    let summary = s.sync().await;
+    let report = &summary.repos[0];
+    assert_eq!(report.push.deferred, 1, "{kind}: {:?}", report.push);
+    assert_eq!(report.push.updated, 0, "{kind}");
+    assert_eq!(report.merged, 1, "{kind}: the pull merged it: {report:?}");
     let local = s.local(0).issue;
     assert_eq!(
         local.title, "Renamed remotely",
         "{kind}: the remote rename arrived"
     );
     assert_eq!(local.milestone, None, "{kind}: and the local change stayed");
+    assert_eq!(local.sync_status.as_str(), "pending", "{kind}");
     assert_eq!(
-        t.issue(s.repo, s.numbers[0]).unwrap().milestone,
-        None,
-        "{kind}: pushed"
+        t.issue(s.repo, s.numbers[0]).unwrap().milestone.as_deref(),
+        Some("v1"),
+        "{kind}: not pushed yet"
     );
+    s.sync().await;
+    let remote = t.issue(s.repo, s.numbers[0]).unwrap();
+    assert_eq!(remote.milestone, None, "{kind}: pushed by the next round");
+    assert_eq!(remote.title, "Renamed remotely", "{kind}");
 }
 
 macro_rules! on_every_tracker {
@@ -700,8 +712,7 @@ async fn gitea_content_version_turns_a_race_into_a_merge() {
     );
     let remote = FakeTracker::issue(&fake, s.repo, n).unwrap();
     assert_eq!(
-        remote.body.trim_end(),
-        "Steps:\n1. open the app\n2. click\n\nExpected: no crash, ever",
+        remote.body, "Steps:\n1. open the app\n2. click\n\nExpected: no crash, ever\n",
         "the racing edit and ours are both on the tracker"
     );
     assert_eq!(s.local(0).issue.sync_status.as_str(), "synced");

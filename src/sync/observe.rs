@@ -317,3 +317,365 @@ pub fn adopt(
         &LogEntry::for_issue(repo, issue_id, "create", LogResult::Ok, &detail),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{IssueState, Label, Milestone, ProviderKind, RemoteVersion, User};
+    use crate::provider::{capabilities, AssigneeCapacity, IssueChanges};
+    use crate::sync::push_plan::plan_update;
+    use proptest::prelude::*;
+    use rstest::rstest;
+
+    fn fields() -> IssueFields {
+        IssueFields {
+            title: "Crash".into(),
+            body: "one\ntwo\n".into(),
+            state: IssueState::Open,
+            state_reason: None,
+            labels: vec!["bug".into()],
+            assignees: vec!["alice".into()],
+            milestone: Some("v1".into()),
+        }
+    }
+
+    fn with(f: impl FnOnce(&mut IssueFields)) -> IssueFields {
+        let mut x = fields();
+        f(&mut x);
+        x
+    }
+
+    /// The tracker's version of an issue with these fields.
+    fn remote(f: &IssueFields) -> RemoteIssue {
+        let at = Timestamp::parse("2026-01-05T10:00:00Z").unwrap();
+        RemoteIssue {
+            remote_id: 7,
+            number: 1,
+            title: f.title.clone(),
+            body: f.body.clone(),
+            state: f.state,
+            state_reason: f.state_reason.clone(),
+            labels: f
+                .labels
+                .iter()
+                .map(|name| Label {
+                    remote_id: None,
+                    name: name.clone(),
+                    color: None,
+                    description: None,
+                })
+                .collect(),
+            assignees: f
+                .assignees
+                .iter()
+                .map(|login| User {
+                    remote_id: 1,
+                    login: login.clone(),
+                    display_name: None,
+                    avatar_url: None,
+                })
+                .collect(),
+            milestone: f.milestone.as_ref().map(|title| Milestone {
+                remote_id: 1,
+                title: title.clone(),
+                state: None,
+                due_on: None,
+            }),
+            author: None,
+            created_at: at,
+            updated_at: at,
+            closed_at: None,
+            remote_url: None,
+            version: RemoteVersion::default(),
+            moved_to: None,
+            comment_count: None,
+        }
+    }
+
+    fn github() -> Capabilities {
+        capabilities(ProviderKind::Github)
+    }
+
+    fn decide_with(
+        base: &IssueFields,
+        working: &IssueFields,
+        open: &[FieldConflict],
+        incoming: &RemoteIssue,
+        caps: &Capabilities,
+    ) -> Decision {
+        let stored = remote(base);
+        decide(
+            &Observation {
+                stored: Some(&stored),
+                working,
+                open,
+                policy: ConflictPolicy::Ask,
+                capabilities: caps,
+            },
+            incoming,
+        )
+    }
+
+    #[test]
+    fn the_same_version_is_unchanged_and_a_fresher_token_is_kept() {
+        let same = decide_with(&fields(), &fields(), &[], &remote(&fields()), &github());
+        assert_eq!(
+            same,
+            Decision::Unchanged {
+                newer_version: false
+            }
+        );
+        let mut tagged = remote(&fields());
+        tagged.version.etag = Some("W/\"2\"".into());
+        let fresher = decide_with(&fields(), &fields(), &[], &tagged, &github());
+        assert_eq!(
+            fresher,
+            Decision::Unchanged {
+                newer_version: true
+            }
+        );
+    }
+
+    #[rstest]
+    #[case::no_local_changes(fields())]
+    #[case::only_a_label_case(with(|f| f.labels = vec!["BUG".into()]))]
+    #[case::only_line_endings(with(|f| f.body = "one\r\ntwo\r\n".into()))]
+    fn a_copy_without_changes_the_tracker_keeps_takes_the_remote(#[case] working: IssueFields) {
+        let incoming = remote(&with(|f| f.title = "Renamed".into()));
+        assert_eq!(
+            decide_with(&fields(), &working, &[], &incoming, &github()),
+            Decision::TakeRemote
+        );
+    }
+
+    #[rstest]
+    // (local edit, remote edit, conflicted fields, left to push)
+    #[case::different_fields(
+        with(|f| f.title = "Mine".into()),
+        with(|f| f.state = IssueState::Closed),
+        vec![],
+        true
+    )]
+    #[case::same_field_differently(
+        with(|f| f.title = "Mine".into()),
+        with(|f| f.title = "Theirs".into()),
+        vec![Field::Title],
+        false
+    )]
+    #[case::same_edit_both_sides(
+        with(|f| f.title = "Same".into()),
+        with(|f| f.title = "Same".into()),
+        vec![],
+        false
+    )]
+    #[case::close_meets_the_trackers_reason(
+        with(|f| f.state = IssueState::Closed),
+        with(|f| { f.state = IssueState::Closed; f.state_reason = Some("completed".into()); }),
+        vec![],
+        false
+    )]
+    fn local_changes_merge_with_the_remote(
+        #[case] working: IssueFields,
+        #[case] theirs: IssueFields,
+        #[case] conflicted: Vec<Field>,
+        #[case] push: bool,
+    ) {
+        let Decision::Merge(merged) =
+            decide_with(&fields(), &working, &[], &remote(&theirs), &github())
+        else {
+            panic!("a merge");
+        };
+        let fields_in_conflict: Vec<Field> = merged.conflicts.iter().map(|c| c.field).collect();
+        assert_eq!(fields_in_conflict, conflicted);
+        assert_eq!(merged.new_conflicts, conflicted);
+        assert_eq!(merged.push, push);
+        assert_eq!(
+            merged
+                .log
+                .iter()
+                .filter(|(op, _)| *op == "conflict")
+                .count(),
+            conflicted.len(),
+            "every new conflict is logged: {:?}",
+            merged.log
+        );
+    }
+
+    #[test]
+    fn an_open_conflict_the_tracker_settles_is_logged_as_settled() {
+        let working = with(|f| f.title = "Mine".into());
+        let open = [FieldConflict {
+            field: Field::Title,
+            base: FieldValue::Text("Crash".into()),
+            local: FieldValue::Text("Mine".into()),
+            remote: FieldValue::Text("Theirs".into()),
+        }];
+        let theirs = with(|f| f.title = "Theirs".into());
+        let Decision::Merge(merged) = decide_with(
+            &theirs,
+            &working,
+            &open,
+            &remote(&with(|f| f.title = "Mine".into())),
+            &github(),
+        ) else {
+            panic!("a merge");
+        };
+        assert!(merged.conflicts.is_empty());
+        assert!(!merged.push);
+        assert!(merged
+            .log
+            .iter()
+            .any(|(_, d)| d.contains("settles the conflict")));
+    }
+
+    use crate::model::FieldValue;
+
+    /// What a tracker does with `changes` sent against `base`: it applies them and then
+    /// normalises what it keeps the way `caps` says (the repository's label spelling,
+    /// LF and no trailing whitespace when `rewrites_bodies`, its own state reasons).
+    fn tracker_answer(
+        caps: &Capabilities,
+        base: &IssueFields,
+        changes: &IssueChanges,
+        rewrites_bodies: bool,
+    ) -> IssueFields {
+        let repo_labels = ["bug", "ui", "p1"];
+        let mut kept = base.clone();
+        if let Some(t) = &changes.title {
+            kept.title = t.trim().to_string();
+        }
+        if let Some(b) = &changes.body {
+            kept.body = if rewrites_bodies {
+                b.replace("\r\n", "\n").trim_end().to_string()
+            } else {
+                b.clone()
+            };
+        }
+        if let Some(state) = changes.state {
+            let reason = changes.state_reason.clone().flatten();
+            kept.state_reason = match (caps.state_reasons, reason, state) {
+                (false, _, _) => None,
+                (true, Some(r), _) => Some(r),
+                (true, None, IssueState::Closed) => Some("completed".into()),
+                (true, None, IssueState::Open) if base.state == IssueState::Closed => {
+                    Some("reopened".into())
+                }
+                (true, None, IssueState::Open) => base.state_reason.clone(),
+            };
+            kept.state = state;
+        }
+        if let Some(labels) = &changes.labels {
+            kept.labels = crate::model::normalize_set(labels.desired.iter().map(|name| {
+                repo_labels
+                    .iter()
+                    .find(|l| caps.labels.key(l) == caps.labels.key(name))
+                    .map_or_else(|| name.clone(), |l| (*l).to_string())
+            }));
+        }
+        if let Some(a) = &changes.assignees {
+            kept.assignees =
+                crate::model::normalize_set(a.desired.iter().map(|login| login.to_lowercase()));
+        }
+        if let Some(m) = &changes.milestone {
+            kept.milestone.clone_from(m);
+        }
+        kept
+    }
+
+    fn any_caps() -> impl Strategy<Value = Capabilities> {
+        prop_oneof![
+            Just(capabilities(ProviderKind::Github)),
+            Just(capabilities(ProviderKind::Gitea)),
+            Just(capabilities(ProviderKind::Gitlab).with_assignees(AssigneeCapacity::Many)),
+        ]
+    }
+
+    fn names(pool: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
+        proptest::collection::vec(proptest::sample::select(pool), 0..4)
+            .prop_map(|v| crate::model::normalize_set(v.into_iter().map(str::to_string)))
+    }
+
+    fn any_fields(lowercase: bool) -> impl Strategy<Value = IssueFields> {
+        let labels: &'static [&'static str] = if lowercase {
+            &["bug", "ui", "p1"]
+        } else {
+            &["bug", "Bug", "BUG", "ui", "UI", "p1", "new"]
+        };
+        let logins: &'static [&'static str] = if lowercase {
+            &["alice", "bob"]
+        } else {
+            &["alice", "Alice", "bob"]
+        };
+        let bodies: &'static [&'static str] = if lowercase {
+            &["", "one\ntwo\n", "one\ntwo"]
+        } else {
+            &[
+                "",
+                "one\ntwo\n",
+                "one\r\ntwo\r\n",
+                "one\ntwo  \n\n",
+                "three\r\n",
+            ]
+        };
+        (
+            proptest::sample::select(&["Crash", " Crash ", "Other"][..]),
+            proptest::sample::select(bodies),
+            any::<bool>(),
+            proptest::option::of(proptest::sample::select(&["completed", "not_planned"][..])),
+            names(labels),
+            names(logins),
+            proptest::option::of(proptest::sample::select(&["v1", "v2"][..])),
+        )
+            .prop_map(
+                |(title, body, closed, reason, labels, assignees, milestone)| IssueFields {
+                    title: title.trim().to_string(),
+                    body: body.to_string(),
+                    state: if closed {
+                        IssueState::Closed
+                    } else {
+                        IssueState::Open
+                    },
+                    state_reason: reason.filter(|_| closed).map(str::to_string),
+                    labels,
+                    assignees,
+                    milestone: milestone.map(str::to_string),
+                },
+            )
+    }
+
+    proptest! {
+        /// After a push whose answer the tracker normalised, the next round sends
+        /// nothing and shows no conflict.
+        #[test]
+        fn a_normalised_answer_leaves_nothing_to_push_and_no_conflict(
+            caps in any_caps(),
+            base in any_fields(true),
+            working in any_fields(false),
+            rewrites_bodies in any::<bool>(),
+        ) {
+            let mut working = working;
+            if !caps.state_reasons {
+                working.state_reason = None;
+            }
+            let mut base = base;
+            if !caps.state_reasons {
+                base.state_reason = None;
+            }
+            let plan = plan_update(&base, &working, &[], &caps);
+            prop_assume!(plan.impossible.is_empty());
+            let answer = tracker_answer(&caps, &base, &plan.changes, rewrites_bodies);
+            let decision = decide_with(&base, &working, &[], &remote(&answer), &caps);
+            let after = match decision {
+                Decision::Unchanged { .. } => working.clone(),
+                Decision::TakeRemote => answer.clone(),
+                Decision::Merge(merged) => {
+                    prop_assert!(merged.conflicts.is_empty(), "{:?}", merged.conflicts);
+                    prop_assert!(!merged.push, "left to push: {:?}", caps.differing(&merged.fields, &answer));
+                    merged.fields
+                }
+            };
+            let next = plan_update(&answer, &after, &[], &caps);
+            prop_assert!(next.changes.is_empty(), "sent again: {:?}", next.changes);
+        }
+    }
+}
