@@ -546,7 +546,7 @@ impl Provider for Gitea {
             }
             for id in removed {
                 self.http
-                    .write(Method::DELETE, labels_url(Some(id))?, &Value::Null, &what)
+                    .write_without_body(Method::DELETE, labels_url(Some(id))?, &what)
                     .await?;
             }
         }

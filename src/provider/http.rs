@@ -317,6 +317,16 @@ impl HttpClient {
         self.send(method, url, Some(body), None, what).await
     }
 
+    /// A write that carries no body (`DELETE`).
+    pub async fn write_without_body(
+        &self,
+        method: Method,
+        url: Url,
+        what: &str,
+    ) -> Result<Response, ProviderError> {
+        self.send(method, url, None, None, what).await
+    }
+
     async fn send(
         &self,
         method: Method,

@@ -1,15 +1,19 @@
 //! Push: store → tracker, for one repository. Works through the due outbox rows,
-//! oldest first: creates, updates and comments.
+//! oldest first: creates, updates and comments. This is the apply side: what to send and
+//! what an answer means are decided by the pure [`plan_update`] and [`judge_answer`]
+//! (`push_plan.rs`); each decision is carried out here once, in one transaction.
 //!
 //! Invariants:
 //! - The remote is re-read just before each update (by ETag where the tracker has them)
 //!   and merged into the working copy first, so an edit made on the tracker meanwhile is
-//!   never overwritten; only the fields that differ from the fresh base are sent, and
-//!   conflicted fields are never sent. Gitea's `content_version` turns the write into a
-//!   compare-and-swap: a 409 re-reads and merges again.
+//!   never overwritten; only the fields that differ from the fresh base (as the tracker
+//!   counts differences) are sent, and conflicted fields are never sent. Gitea's
+//!   `content_version` makes the body a compare-and-swap: a 409 re-reads and merges
+//!   again. Other fields rely on that re-read (see `docs/sync.md`).
 //! - The tracker's answer becomes the new base (via [`observe_remote`]); a field the
 //!   answer does not show was silently refused, and the change is marked failed rather
-//!   than pushed forever.
+//!   than pushed forever; what the answer teaches about the tracker (one assignee kept of
+//!   two) is remembered for the connection before the answer is merged.
 //! - Creates and comments are not idempotent: `sent_at` is committed before sending, and
 //!   a row with it set is looked for on the tracker (by its marker) before it is sent
 //!   again. Exactly one remote issue or comment per local one.
