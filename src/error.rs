@@ -131,7 +131,9 @@ impl Error {
 impl From<SyncError> for Error {
     fn from(e: SyncError) -> Self {
         match e {
-            SyncError::Provider(e) => Self::Provider(e),
+            SyncError::Provider(e) | SyncError::TokenRejected { source: e, .. } => {
+                Self::Provider(e)
+            }
             SyncError::Store(e) => Self::Store(e),
         }
     }

@@ -171,6 +171,23 @@ struct Gate {
     last_write: Option<Instant>,
     /// Set when an answer said no requests remain: when they come back.
     exhausted_until: Option<Timestamp>,
+    /// Secondary rate limits met in a row without a `Retry-After` (the wait doubles).
+    secondary_strikes: u32,
+}
+
+/// How long to wait after the `strikes`-th secondary rate limit in a row that named no
+/// time: at least a minute, doubling each time (GitHub: "wait for at least one minute
+/// before retrying … increase the time between retries exponentially"), at most an hour.
+pub(crate) fn secondary_wait(strikes: u32) -> Duration {
+    Duration::from_secs(60u64.saturating_mul(1 << strikes.min(6)).min(3600))
+}
+
+/// Whether an error message is GitHub's secondary rate limit (or its older wording).
+fn is_secondary_limit(message: Option<&str>) -> bool {
+    message.is_some_and(|m| {
+        let m = m.to_lowercase();
+        m.contains("secondary rate limit") || m.contains("abuse detection")
+    })
 }
 
 pub(crate) struct HttpClient {
@@ -439,6 +456,7 @@ impl HttpClient {
             .map_err(|e| self.transport(url, e))?
             .to_vec();
         if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            self.lock_state().secondary_strikes = 0;
             return Ok(Response {
                 status,
                 headers,
@@ -500,6 +518,16 @@ impl HttpClient {
             401 => ProviderError::Unauthorized,
             403 if rate_limit_exhausted(headers) || retry_after.is_some() => {
                 return rate_limited(retry_after)
+            }
+            // A secondary limit that names no time: back off, never "forbidden".
+            403 | 429 if retry_after.is_none() && is_secondary_limit(message.as_deref()) => {
+                let wait = {
+                    let mut state = self.lock_state();
+                    let wait = secondary_wait(state.secondary_strikes);
+                    state.secondary_strikes += 1;
+                    wait
+                };
+                return rate_limited(Some(wait));
             }
             403 => ProviderError::Forbidden { message },
             404 => ProviderError::NotFound {
@@ -635,6 +663,21 @@ fn retry_at(headers: &HeaderMap, retry_after: Option<Duration>) -> Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secondary_limits_wait_a_minute_then_twice_as_long_each_time() {
+        assert_eq!(secondary_wait(0), Duration::from_secs(60));
+        assert_eq!(secondary_wait(1), Duration::from_secs(120));
+        assert_eq!(secondary_wait(3), Duration::from_secs(480));
+        assert_eq!(secondary_wait(40), Duration::from_secs(3600), "capped");
+        assert!(is_secondary_limit(Some(
+            "You have exceeded a secondary rate limit. Please wait a few minutes"
+        )));
+        assert!(!is_secondary_limit(Some(
+            "Resource not accessible by integration"
+        )));
+        assert!(!is_secondary_limit(None));
+    }
 
     #[test]
     fn link_headers_yield_the_next_page() {

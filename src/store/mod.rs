@@ -202,7 +202,10 @@ impl Store {
         &self.conn
     }
 
-    /// Runs `f` inside one transaction, committed only when `f` succeeds.
+    /// Runs `f` inside one transaction, committed only when `f` succeeds. The
+    /// transaction begins `IMMEDIATE`: it takes the write lock before `f` reads, so
+    /// another process writing meanwhile makes it wait (the busy timeout), never fail
+    /// with a stale snapshot.
     ///
     /// # Errors
     /// Whatever `f` returns, or [`StoreError::Sqlite`] when the commit fails; in both
@@ -211,7 +214,10 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let tx = self.conn.transaction().map_err(StoreError::from)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
         let value = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
         Ok(value)
@@ -367,5 +373,43 @@ mod tests {
             .query_row("SELECT count(*) FROM sync_log", [], |r| r.get(0))
             .unwrap();
         assert_eq!(count, 0, "the failed transaction must be rolled back");
+    }
+
+    /// Two processes on one data dir (the desktop app syncing, a CLI `edit`): a write
+    /// transaction that read first must not fail when the other commits in between
+    /// (SQLite's `SQLITE_BUSY_SNAPSHOT`, which no busy timeout retries); it waits.
+    #[test]
+    fn a_write_that_read_first_waits_for_another_process_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DATABASE_FILE);
+        let mut first = Store::open(&path).unwrap();
+        let mut second = Store::open(&path).unwrap();
+        let insert = "INSERT INTO sync_log (at, operation, result) VALUES ('t', 'x', 'ok')";
+        let (read, may_write) = (
+            std::sync::mpsc::channel::<()>(),
+            std::sync::mpsc::channel::<()>(),
+        );
+        let (read_tx, read_rx) = read;
+        let (go_tx, go_rx) = may_write;
+        let other = std::thread::spawn(move || {
+            read_rx.recv().unwrap();
+            let result = second.write(|tx| tx.execute(insert, []).map_err(StoreError::from));
+            go_tx.send(()).unwrap();
+            result
+        });
+        let mine: Result<usize> = first.write(|tx| {
+            let _: i64 = tx.query_row("SELECT count(*) FROM sync_log", [], |r| r.get(0))?;
+            read_tx.send(()).unwrap();
+            // The other process tries to write now; give it the time to commit if it can.
+            let _ = go_rx.recv_timeout(std::time::Duration::from_millis(300));
+            Ok(tx.execute(insert, [])?)
+        });
+        assert!(mine.is_ok(), "the first write failed: {mine:?}");
+        assert!(other.join().unwrap().is_ok(), "the second write failed");
+        let count: i64 = first
+            .conn()
+            .query_row("SELECT count(*) FROM sync_log", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 2);
     }
 }

@@ -36,6 +36,15 @@ pub enum SyncError {
     Provider(#[from] ProviderError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(
+        "the tracker rejected the token of connection {connection} (401); pending changes are \
+         kept. Replace it: issuesync connection edit {connection} --token-stdin"
+    )]
+    TokenRejected {
+        connection: String,
+        #[source]
+        source: ProviderError,
+    },
 }
 
 impl SyncError {
@@ -43,6 +52,19 @@ impl SyncError {
         match self {
             Self::Provider(e) => e.code(),
             Self::Store(e) => e.code(),
+            Self::TokenRejected { .. } => "unauthorized",
+        }
+    }
+
+    /// The same failure told for `connection`: a rejected token names the connection
+    /// and how to replace it.
+    fn for_connection(self, connection: &str) -> Self {
+        match self {
+            Self::Provider(source @ ProviderError::Unauthorized) => Self::TokenRejected {
+                connection: connection.to_string(),
+                source,
+            },
+            other => other,
         }
     }
 }
@@ -221,13 +243,11 @@ pub async fn sync_connection(
             repo: report.repo.clone(),
             full: plan.full,
         });
-        let result = match (pushed, push_report.retry_at) {
-            (Err(e), _) => Err(e),
-            // The tracker refuses everything until then; the pull would fail too.
-            (Ok(()), Some(retry_at)) => {
-                Err(SyncError::Provider(ProviderError::RateLimited { retry_at }))
-            }
-            (Ok(()), None) => {
+        let result = match pushed {
+            Err(e) => Err(e),
+            // The tracker refuses everything for now; the pull would fail too.
+            Ok(Some(stop)) => Err(SyncError::Provider(stop)),
+            Ok(None) => {
                 pull::pull_repo(
                     store,
                     provider,
@@ -242,6 +262,7 @@ pub async fn sync_connection(
             }
         };
         report.push = push_report;
+        let result = result.map_err(|e| e.for_connection(&connection.name));
         let finished = Timestamp::now();
         let (log_result, detail) = match &result {
             Ok(()) => (LogResult::Ok, report.summary()),

@@ -296,6 +296,27 @@ pub fn adopt(
     issue: &RemoteIssue,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    if issues::by_id(db, issue_id)?.is_none() {
+        // Discarded here while its create was in flight: the tracker has it now, and a
+        // pull mirrors it as any other issue. Nothing refers to the deleted row.
+        let detail = format!(
+            "{}#{} was created on the tracker after its local draft was discarded; it is \
+             mirrored as any other issue",
+            repo.full_path, issue.number
+        );
+        return sync_log::append(
+            db,
+            now,
+            &LogEntry {
+                connection_id: Some(repo.connection_id),
+                repo_id: Some(repo.id),
+                issue_id: None,
+                operation: "create",
+                result: LogResult::Ok,
+                detail: &detail,
+            },
+        );
+    }
     let local = issues::fields(db, issue_id)?;
     issues::store_remote(
         db,

@@ -74,15 +74,21 @@ enum Step {
     Waiting,
     Deferred,
     Failed,
-    /// Stop pushing this repository: the tracker will refuse everything until then.
-    Stop(Option<Timestamp>),
+    /// Stop pushing this repository: the tracker refuses everything for now (rate
+    /// limited until a time, or the token rejected).
+    Stop(ProviderError),
 }
 
-/// Pushes the due outbox rows of `ctx.repo`.
+/// Pushes the due outbox rows of `ctx.repo`. Returns the tracker's refusal that stopped
+/// the push early (a rate limit, a rejected token), if one did: the pull would meet it
+/// too.
 ///
 /// # Errors
 /// Only store failures; tracker failures are recorded on their outbox rows.
-pub async fn push_repo(ctx: &PushContext<'_>, report: &mut PushReport) -> Result<(), SyncError> {
+pub async fn push_repo(
+    ctx: &PushContext<'_>,
+    report: &mut PushReport,
+) -> Result<Option<ProviderError>, SyncError> {
     let due = outbox::due(lock(ctx.store).conn(), ctx.repo.id, Timestamp::now())?;
     for entry in due {
         // An earlier step may have settled this row (an adopted create, say).
@@ -98,14 +104,16 @@ pub async fn push_repo(ctx: &PushContext<'_>, report: &mut PushReport) -> Result
             Step::Done | Step::Waiting => {}
             Step::Deferred => report.deferred += 1,
             Step::Failed => report.failed += 1,
-            Step::Stop(retry_at) => {
+            Step::Stop(error) => {
                 report.deferred += 1;
-                report.retry_at = retry_at;
-                break;
+                if let ProviderError::RateLimited { retry_at } = &error {
+                    report.retry_at = Some(*retry_at);
+                }
+                return Ok(Some(error));
             }
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 fn log(
@@ -145,10 +153,21 @@ fn record_failure(
                     &format!("{message}; will try again after {at}"),
                 )?;
                 if matches!(action, FailureAction::StopRepo { .. }) {
-                    Step::Stop(Some(at))
+                    Step::Stop(ProviderError::RateLimited { retry_at: at })
                 } else {
                     Step::Deferred
                 }
+            }
+            FailureAction::TokenRejected => {
+                log(
+                    ctx,
+                    tx,
+                    entry.issue_id,
+                    what,
+                    LogResult::Error,
+                    &format!("{message}; kept, it goes out once the token is replaced"),
+                )?;
+                Step::Stop(ProviderError::Unauthorized)
             }
             FailureAction::Fail => {
                 outbox::fail(tx, entry.id, error.code(), &message, now)?;
@@ -200,10 +219,7 @@ async fn push_update(
             }
         };
         if status != RemoteStatus::Present {
-            let error = ProviderError::Gone {
-                what: format!("{}#{number}", ctx.repo.full_path),
-            };
-            return record_failure(ctx, entry, "push", &error);
+            return record_failure(ctx, entry, "push", &gone_error(ctx, number, status));
         }
         let mut base = base;
         match ctx
@@ -225,6 +241,11 @@ async fn push_update(
                 })?;
                 if let Observed::Merged { new_conflicts, .. } = observed {
                     report.conflicts += new_conflicts;
+                }
+                // Moved elsewhere (GitLab `moved_to_id`): nothing can be written here.
+                if fresh.moved_to.is_some() {
+                    let error = gone_error(ctx, number, RemoteStatus::Moved);
+                    return record_failure(ctx, entry, "push", &error);
                 }
                 base = fresh;
             }
@@ -321,6 +342,18 @@ async fn push_update(
         }
     }
     record_failure(ctx, entry, "push", &ProviderError::Conflict)
+}
+
+/// The error a push meets on an issue that is no longer where it was.
+fn gone_error(ctx: &PushContext<'_>, number: u64, status: RemoteStatus) -> ProviderError {
+    let what = format!("{}#{number}", ctx.repo.full_path);
+    match status {
+        RemoteStatus::Moved => ProviderError::Moved {
+            what,
+            to: "another repository".into(),
+        },
+        _ => ProviderError::Gone { what },
+    }
 }
 
 /// Keeps an issue's update, marked failed with `message`, and logs it.

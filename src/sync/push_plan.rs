@@ -172,6 +172,9 @@ pub enum FailureAction {
     /// The tracker refuses everything until `at` (rate limit, rejected token): stop
     /// pushing this repository, keep the row pending.
     StopRepo { at: Timestamp },
+    /// The tracker rejected the token: stop pushing this repository and leave the row
+    /// due as it is, so the change goes out as soon as the token is replaced.
+    TokenRejected,
     /// Refused for good: keep the change, mark it failed.
     Fail,
     /// The issue is no longer on the tracker (deleted or moved).
@@ -190,7 +193,7 @@ pub fn on_push_failure(
     let later = || Timestamp::from_datetime(now.as_datetime() + chrono_delay(retry, attempts));
     match error {
         ProviderError::RateLimited { retry_at } => FailureAction::StopRepo { at: *retry_at },
-        ProviderError::Unauthorized => FailureAction::StopRepo { at: later() },
+        ProviderError::Unauthorized => FailureAction::TokenRejected,
         ProviderError::Unreachable { .. }
         | ProviderError::Transport { .. }
         | ProviderError::Server { .. }
@@ -383,7 +386,7 @@ mod tests {
     #[case::missing_issue(ProviderError::NotFound { what: "x".into() }, ChangeKind::Comment, "deleted")]
     #[case::missing_repo_on_create(ProviderError::NotFound { what: "x".into() }, ChangeKind::Create, "fail")]
     #[case::moved(ProviderError::Moved { what: "x".into(), to: "y".into() }, ChangeKind::Update, "moved")]
-    #[case::token_rejected(ProviderError::Unauthorized, ChangeKind::Update, "stop")]
+    #[case::token_rejected(ProviderError::Unauthorized, ChangeKind::Update, "token")]
     fn failures_end_the_way_their_kind_says(
         #[case] error: ProviderError,
         #[case] kind: ChangeKind,
@@ -396,6 +399,7 @@ mod tests {
                 "retry"
             }
             FailureAction::StopRepo { .. } => "stop",
+            FailureAction::TokenRejected => "token",
             FailureAction::Gone(RemoteStatus::Deleted) => "deleted",
             FailureAction::Gone(RemoteStatus::Moved) => "moved",
             FailureAction::Gone(RemoteStatus::Present) => "present?",

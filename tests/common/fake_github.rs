@@ -466,6 +466,15 @@ impl FakeGitHub {
         w.secondary_secs = retry_after_secs;
     }
 
+    /// Like [`FakeGitHub::secondary_rate_limit_next`], without `retry-after`: GitHub's
+    /// docs say a secondary limit may come without it, and then the client waits at
+    /// least a minute and backs off exponentially.
+    pub fn secondary_rate_limit_next_without_retry_after(&self, count: usize) {
+        let mut w = self.shared.world();
+        w.secondary_count = count;
+        w.secondary_secs = 0;
+    }
+
     /// The status [`FakeTracker::rate_limit_next`] answers: 403 (default) or 429.
     pub fn set_rate_limit_status(&self, status: u16) {
         self.shared.world().rate_limit_status = status;
@@ -1913,7 +1922,9 @@ fn answer(
         let secs = w.secondary_secs;
         let (used, reset) = count(w);
         headers.extend(rate_headers(limit, used, reset, resource));
-        headers.push(("retry-after".into(), secs.to_string()));
+        if secs > 0 {
+            headers.push(("retry-after".into(), secs.to_string()));
+        }
         let e = gh_err(
             StatusCode::FORBIDDEN,
             "You have exceeded a secondary rate limit. Please wait a few minutes before you \
