@@ -633,8 +633,9 @@ impl Workspace {
     }
 }
 
-/// ETags kept in the connection's `http_cache` rows. Failures only cost a full request,
-/// so they are not reported.
+/// Page validators kept in the connection's `http_cache` rows (written by the pull, in
+/// the page's transaction). Read failures only cost a full request, so they are not
+/// reported.
 struct StoredEtags {
     store: Arc<Mutex<Store>>,
     connection_id: i64,
@@ -645,16 +646,6 @@ impl ConditionalCache for StoredEtags {
         http_cache::get(sync::lock(&self.store).conn(), self.connection_id, url)
             .ok()
             .flatten()
-    }
-
-    fn put(&self, url: &str, etag: &str, next: Option<&str>) {
-        let _ = http_cache::put(
-            sync::lock(&self.store).conn(),
-            self.connection_id,
-            url,
-            etag,
-            next,
-        );
     }
 }
 

@@ -13,10 +13,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use issuesync::model::{IssueState, ProviderKind, RemoteVersion, Timestamp};
+use issuesync::model::{IssueState, ProviderKind, RemoteIssue, RemoteVersion, Timestamp};
 use issuesync::provider::{
     connect, CachedEtag, ConditionalCache, Endpoint, IssueChanges, IssueListing, NewRemoteIssue,
-    Provider, ProviderError, RetryPolicy, SetChange,
+    Page, Provider, ProviderError, RetryPolicy, SetChange,
 };
 use issuesync::remote_url::api_url;
 use issuesync::secrets::Secret;
@@ -40,15 +40,22 @@ impl ConditionalCache for MemoryEtags {
     fn get(&self, url: &str) -> Option<CachedEtag> {
         self.0.lock().unwrap().get(url).cloned()
     }
+}
 
-    fn put(&self, url: &str, etag: &str, next: Option<&str>) {
-        self.0.lock().unwrap().insert(
-            url.to_string(),
-            CachedEtag {
-                etag: etag.to_string(),
-                next: next.map(str::to_string),
-            },
-        );
+impl MemoryEtags {
+    /// What the sync engine does with a stored page: keeps its validator.
+    fn remember(&self, page: &Page<RemoteIssue>) {
+        if let Some(v) = &page.validator {
+            self.0.lock().unwrap().insert(
+                v.url.clone(),
+                CachedEtag {
+                    etag: v.etag.clone(),
+                    next: v.next.clone(),
+                    held: page.items.iter().map(|i| i.number).collect(),
+                    full: v.full,
+                },
+            );
+        }
     }
 }
 
@@ -421,7 +428,8 @@ async fn every_github_request_exists_in_the_official_description() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unchanged_issue_listing_costs_one_free_304() {
     let s = seeded();
-    let cache: Arc<dyn ConditionalCache> = Arc::new(MemoryEtags::default());
+    let etags = Arc::new(MemoryEtags::default());
+    let cache: Arc<dyn ConditionalCache> = etags.clone();
     let p = provider(&s.fake, Some(TOKEN), Some(cache));
     let listing = IssueListing {
         since: Some(Timestamp::parse("2026-01-05T10:00:20Z").unwrap()),
@@ -429,6 +437,7 @@ async fn an_unchanged_issue_listing_costs_one_free_304() {
     };
     let fresh = p.list_issues(REPO, &listing, None).await.unwrap();
     assert!(!fresh.not_modified && !fresh.items.is_empty());
+    etags.remember(&fresh);
     s.fake.clear_requests();
     let again = p.list_issues(REPO, &listing, None).await.unwrap();
     assert!(again.not_modified, "answered 304");

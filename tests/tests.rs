@@ -16,6 +16,7 @@ mod github_contract;
 mod gitlab_sync;
 mod keychain;
 mod provider_story;
+mod sync_budget;
 mod sync_errors;
 mod tracker_capabilities;
 mod two_way_sync;

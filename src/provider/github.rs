@@ -24,7 +24,7 @@ use serde_json::{json, Map, Value};
 use super::http::{Conditional, HttpClient, Pacing, Response};
 use super::{
     CommentListing, Endpoint, InstanceInfo, IssueChanges, IssueListing, ListingOrder,
-    NewRemoteIssue, Page, Provider, ProviderError,
+    NewRemoteIssue, Page, PageValidator, Provider, ProviderError,
 };
 use crate::model::{
     IssueState, Label, Milestone, ProviderKind, RemoteComment, RemoteIssue, RemoteRepo,
@@ -297,17 +297,25 @@ impl Provider for GitHub {
         };
         let what = format!("issues of {full_path}");
         let response = match self.http.get_conditional(url, &what).await? {
-            Conditional::NotModified { next } => {
+            Conditional::NotModified(cached) => {
                 return Ok(Page {
                     items: Vec::new(),
-                    next,
+                    next: cached.next,
                     total: None,
                     not_modified: true,
+                    held: cached.held,
+                    validator: None,
                 })
             }
             Conditional::Fresh(response) => response,
         };
         let wire: Vec<wire::Issue> = response.json()?;
+        let validator = response.etag().map(|etag| PageValidator {
+            url: response.url.to_string(),
+            etag,
+            next: response.next_link(),
+            full: wire.len() >= PAGE_LIMIT as usize,
+        });
         let mut items = Vec::with_capacity(wire.len());
         for issue in wire.into_iter().filter(|i| i.pull_request.is_none()) {
             let issue = issue.into_model().map_err(|source| ProviderError::Decode {
@@ -318,7 +326,10 @@ impl Provider for GitHub {
                 items.push(issue);
             }
         }
-        Ok(Page::fresh(items, response.next_link(), None))
+        Ok(Page {
+            validator,
+            ..Page::fresh(items, response.next_link(), None)
+        })
     }
 
     async fn get_issue(&self, full_path: &str, number: u64) -> Result<RemoteIssue, ProviderError> {

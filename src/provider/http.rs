@@ -143,8 +143,8 @@ impl Response {
 pub(crate) enum Conditional {
     /// New content.
     Fresh(Response),
-    /// Same as when the cached ETag was stored; `next` is the `Link` stored with it.
-    NotModified { next: Option<String> },
+    /// Same as when the stored validator was taken: what was stored with it.
+    NotModified(super::CachedEtag),
 }
 
 /// Finds the URL with relation `rel` in a `Link` header value
@@ -290,26 +290,28 @@ impl HttpClient {
         self.send(Method::GET, url, None, None, what).await
     }
 
-    /// GETs `url` with the cached ETag, if any; stores the new ETag and `Link` next.
+    /// GETs `url` with its stored ETag, if any (not for a full last page, which may
+    /// have grown). Stores nothing: the caller hands the new validator to the engine.
     pub async fn get_conditional(
         &self,
         url: Url,
         what: &str,
     ) -> Result<Conditional, ProviderError> {
-        let cached = self.cache.as_ref().and_then(|c| c.get(url.as_str()));
+        let cached = self
+            .cache
+            .as_ref()
+            .and_then(|c| c.get(url.as_str()))
+            .filter(|c| c.next.is_some() || !c.full);
         let etag = cached.as_ref().map(|c| c.etag.clone());
         let response = self
             .send(Method::GET, url.clone(), None, etag.as_deref(), what)
             .await?;
-        if response.status == StatusCode::NOT_MODIFIED {
-            return Ok(Conditional::NotModified {
-                next: cached.and_then(|c| c.next),
-            });
+        match cached {
+            Some(cached) if response.status == StatusCode::NOT_MODIFIED => {
+                Ok(Conditional::NotModified(cached))
+            }
+            _ => Ok(Conditional::Fresh(response)),
         }
-        if let (Some(cache), Some(etag)) = (&self.cache, response.etag()) {
-            cache.put(url.as_str(), &etag, response.next_link().as_deref());
-        }
-        Ok(Conditional::Fresh(response))
     }
 
     /// GETs one resource with `If-None-Match: etag`; `None` when it did not change.

@@ -40,6 +40,12 @@ pub struct Page<T> {
     /// The tracker answered 304: this page is unchanged since it was last stored, and
     /// `items` is empty.
     pub not_modified: bool,
+    /// For a 304: the issue numbers the page held when it was stored (they are all
+    /// still there, unchanged).
+    pub held: Vec<u64>,
+    /// For a fresh page the tracker tagged: what to store, in the same transaction as
+    /// the page's items, so a later 304 can stand for it.
+    pub validator: Option<PageValidator>,
 }
 
 impl<T> Page<T> {
@@ -50,22 +56,40 @@ impl<T> Page<T> {
             next,
             total,
             not_modified: false,
+            held: Vec::new(),
+            validator: None,
         }
     }
 }
 
-/// Where an adapter keeps ETags of listing URLs between runs (GitHub answers a matching
-/// `If-None-Match` with a 304 that costs no rate limit).
+/// Where an adapter finds the validators of listing pages stored earlier (GitHub
+/// answers a matching `If-None-Match` with a 304 that costs no rate limit). Adapters
+/// only read it: a validator is stored by the sync engine together with the page it
+/// validated ([`Page::validator`]), so a fetch that stores nothing (a marker lookup, a
+/// failed transaction) never makes a later 304 hide what the mirror lacks.
 pub trait ConditionalCache: Send + Sync {
     fn get(&self, url: &str) -> Option<CachedEtag>;
-    fn put(&self, url: &str, etag: &str, next: Option<&str>);
 }
 
-/// An ETag stored for a URL, with the next-page link of that answer.
+/// A validator stored for a listing URL: its ETag, the next-page link of that answer,
+/// the issue numbers the page held, and whether it was a full page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedEtag {
     pub etag: String,
     pub next: Option<String>,
+    pub held: Vec<u64>,
+    /// A full page without a next link may have grown a next page since: a 304 for it
+    /// proves nothing about what follows, so it is not asked conditionally.
+    pub full: bool,
+}
+
+/// The validator of a freshly fetched page, for the engine to store with the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageValidator {
+    pub url: String,
+    pub etag: String,
+    pub next: Option<String>,
+    pub full: bool,
 }
 
 /// How a tracker lists comments.

@@ -1,43 +1,68 @@
-//! The `http_cache` table: the ETag (and next-page link) last seen for a listing URL of
-//! a connection.
+//! The `http_cache` table: the validator (ETag, next-page link, the issue numbers the
+//! page held) of a listing page of a connection, as last stored.
 //!
-//! Invariant: an entry is only a hint for `If-None-Match`; losing it costs one full
-//! request, never correctness.
+//! Invariants: an entry is written only in the transaction that stored the page it
+//! validates, so a 304 for it means "what the mirror holds is current"; losing an entry
+//! costs one full request, never correctness.
 
 use rusqlite::Connection as Db;
 
 use super::{optional, Result};
 use crate::model::Timestamp;
-use crate::provider::CachedEtag;
+use crate::provider::{CachedEtag, PageValidator};
 
 /// The entry for `url`, if any.
 ///
 /// # Errors
 /// [`super::StoreError`] on a read failure.
 pub fn get(db: &Db, connection_id: i64, url: &str) -> Result<Option<CachedEtag>> {
-    optional(db.query_row(
-        "SELECT etag, next_page FROM http_cache WHERE connection_id = ?1 AND url = ?2",
+    let row = optional(db.query_row(
+        "SELECT etag, next_page, held, full FROM http_cache
+         WHERE connection_id = ?1 AND url = ?2",
         (connection_id, url),
         |r| {
-            Ok(CachedEtag {
-                etag: r.get(0)?,
-                next: r.get(1)?,
-            })
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+            ))
         },
-    ))
+    ))?;
+    row.map(|(etag, next, held, full)| {
+        Ok(CachedEtag {
+            etag,
+            next,
+            held: serde_json::from_str(&held)
+                .map_err(|e| super::StoreError::corrupt("http_cache.held", e))?,
+            full,
+        })
+    })
+    .transpose()
 }
 
-/// Stores (replaces) the entry for `url`.
+/// Stores (replaces) the validator of a listing page together with the issue numbers
+/// it held. Call it in the transaction that stores the page's items.
 ///
 /// # Errors
 /// [`super::StoreError`] on a write failure.
-pub fn put(db: &Db, connection_id: i64, url: &str, etag: &str, next: Option<&str>) -> Result<()> {
+pub fn put(db: &Db, connection_id: i64, page: &PageValidator, held: &[u64]) -> Result<()> {
+    let held = serde_json::to_string(held).map_err(|e| super::StoreError::corrupt("held", e))?;
     db.execute(
-        "INSERT INTO http_cache (connection_id, url, etag, next_page, stored_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO http_cache (connection_id, url, etag, next_page, held, full, stored_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (connection_id, url) DO UPDATE SET etag = excluded.etag,
-             next_page = excluded.next_page, stored_at = excluded.stored_at",
-        (connection_id, url, etag, next, Timestamp::now().to_string()),
+             next_page = excluded.next_page, held = excluded.held, full = excluded.full,
+             stored_at = excluded.stored_at",
+        (
+            connection_id,
+            &page.url,
+            &page.etag,
+            &page.next,
+            held,
+            page.full,
+            Timestamp::now().to_string(),
+        ),
     )?;
     Ok(())
 }

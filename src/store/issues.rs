@@ -342,6 +342,22 @@ pub fn numbers_fetched_since(
     rows.map(|n| Ok(n? as u64)).collect()
 }
 
+/// Marks the issues `numbers` of a repository as just listed (a 304 page stood for
+/// them): a full listing then counts them present.
+///
+/// # Errors
+/// [`StoreError`] on a write failure.
+pub fn touch_listed(db: &Db, repo_id: i64, numbers: &[u64], now: Timestamp) -> Result<()> {
+    let mut stmt = db.prepare_cached(
+        "UPDATE issue_bases SET fetched_at = ?3 WHERE issue_id =
+             (SELECT id FROM issues WHERE repo_id = ?1 AND number = ?2)",
+    )?;
+    for number in numbers {
+        stmt.execute((repo_id, *number as i64, now.to_string()))?;
+    }
+    Ok(())
+}
+
 /// An issue whose comments should be fetched again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommentsDue {

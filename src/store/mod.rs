@@ -46,6 +46,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261204_0004_learned_capabilities",
         include_str!("migrations/20261204_0004_learned_capabilities.sql"),
     ),
+    (
+        "20261204_0005_page_validators",
+        include_str!("migrations/20261204_0005_page_validators.sql"),
+    ),
 ];
 
 /// The database file inside a data dir.

@@ -20,7 +20,7 @@ use crate::provider::{CommentListing, Provider, ProviderError};
 use crate::store::comments::CommentUpsert;
 use crate::store::repos::InFlightPull;
 use crate::store::sync_log::{LogEntry, LogResult};
-use crate::store::{comments, issues, labels, repos, sync_log, Store};
+use crate::store::{comments, http_cache, issues, labels, repos, sync_log, Store};
 
 /// Pulls issues, then comments, of `repo` according to `plan`.
 ///
@@ -56,6 +56,15 @@ pub async fn pull_repo(
                 for issue in &fetched.items {
                     let observed = observe_remote(tx, repo, web_url, issue, policy, now)?;
                     report.count(&observed);
+                }
+                // The page's validator goes with its items; a 304 stands for what the
+                // page held, so a full listing counts those issues as present.
+                if let Some(validator) = &fetched.validator {
+                    let held: Vec<u64> = fetched.items.iter().map(|i| i.number).collect();
+                    http_cache::put(tx, repo.connection_id, validator, &held)?;
+                }
+                if fetched.not_modified {
+                    issues::touch_listed(tx, repo.id, &fetched.held, now)?;
                 }
                 match &fetched.next {
                     Some(next) => repos::save_progress(

@@ -1,0 +1,157 @@
+//! What a sync spends and what it may skip, against the fakes: a page validator (ETag) is
+//! stored only with the page it validated, so a 304 never hides a change the mirror
+//! never stored; a full listing of an unchanged GitHub repository costs its pages, not
+//! one request per issue; a full last page that may have grown is not trusted.
+
+use issuesync::secrets::{MemoryStore, Secret};
+use issuesync::store::issues::IssueQuery;
+use issuesync::sync::SyncOptions;
+use issuesync::workspace::{NewConnectionRequest, NewIssue};
+use issuesync::Workspace;
+use tempfile::TempDir;
+
+use crate::common::fake_github::FakeGitHub;
+use crate::common::tracker::{FakeTracker, NewIssue as SeedIssue, RemoteEdit};
+use crate::two_way_sync::{retry, setup};
+
+const TOKEN: &str = "budget-token-alice-9";
+
+/// A GitHub repository `team/big` of `count` issues, mirrored by a fresh workspace.
+async fn big_repo(t: &FakeGitHub, count: usize) -> (TempDir, Workspace) {
+    t.add_user("alice", Some(TOKEN));
+    t.add_repo("team/big", false);
+    for i in 0..count {
+        t.create_issue(
+            "team/big",
+            SeedIssue {
+                title: &format!("Issue {i}"),
+                ..SeedIssue::default()
+            },
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(dir.path(), Box::new(MemoryStore::default()))
+        .unwrap()
+        .with_retry_policy(retry());
+    ws.add_connection(NewConnectionRequest {
+        name: "t".into(),
+        provider: t.kind(),
+        web_url: t.web_url(),
+        token: Some(Secret::new(TOKEN)),
+    })
+    .await
+    .unwrap();
+    ws.add_repo("t:team/big", Default::default()).await.unwrap();
+    let summary = ws
+        .sync(None, &SyncOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    assert!(summary.succeeded(), "{:?}", summary.repos[0].error);
+    t.advance_clock(60);
+    (dir, ws)
+}
+
+fn full() -> SyncOptions {
+    SyncOptions {
+        force_full: true,
+        ..SyncOptions::default()
+    }
+}
+
+fn mirrored(ws: &Workspace) -> usize {
+    ws.issues(&IssueQuery {
+        limit: Some(10_000),
+        ..IssueQuery::default()
+    })
+    .unwrap()
+    .len()
+}
+
+/// The marker lookup after an ambiguous create lists the same URL as the pull; it
+/// stores nothing of that page, so the pull's request for it is not answered 304.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lookup_that_stores_nothing_leaves_the_etag_as_it_was() {
+    let t = FakeGitHub::start();
+    let s = setup(&t).await;
+    t.edit_issue(
+        s.repo,
+        s.numbers[2],
+        RemoteEdit {
+            title: Some("Renamed on GitHub".into()),
+            ..RemoteEdit::default()
+        },
+    );
+    s.ws.create_issue(
+        &format!("t:{}", s.repo),
+        &NewIssue {
+            title: "Answer lost".into(),
+            ..NewIssue::default()
+        },
+    )
+    .unwrap();
+    t.drop_connection_after_next_write();
+    let summary = s.sync().await;
+    assert_eq!(summary.repos[0].push.created, 1, "{:?}", summary.repos[0]);
+    assert_eq!(
+        s.local(2).issue.title,
+        "Renamed on GitHub",
+        "the remote edit on the page the lookup read reached the mirror"
+    );
+}
+
+/// A daily (or `--full`) listing of an unchanged repository: every page answers 304,
+/// and a 304 page stands for the issues it held, so none is looked up one by one.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unchanged_full_listing_costs_its_pages_not_one_request_per_issue() {
+    let t = FakeGitHub::start();
+    let (_dir, ws) = big_repo(&t, 250).await;
+    t.clear_requests();
+    let summary = ws.sync(None, &full(), &|_| {}).await.unwrap();
+    assert!(summary.succeeded(), "{:?}", summary.repos[0].error);
+    assert_eq!(summary.repos[0].gone, 0);
+    let requests = t.requests();
+    let single: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path.contains("/issues/") && !r.path.ends_with("/comments"))
+        .collect();
+    assert!(
+        single.is_empty(),
+        "no issue looked up: {} of them",
+        single.len()
+    );
+    // 3 listing pages (304), labels, milestones, the comment listing.
+    assert!(
+        requests.len() <= 8,
+        "{} requests: {:#?}",
+        requests.len(),
+        requests
+            .iter()
+            .map(|r| (&r.method, &r.path))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(mirrored(&ws), 250);
+
+    // A real deletion is still found, with one lookup for it.
+    t.delete_issue("team/big", 7);
+    t.clear_requests();
+    let summary = ws.sync(None, &full(), &|_| {}).await.unwrap();
+    assert_eq!(summary.repos[0].gone, 1, "{:?}", summary.repos[0]);
+}
+
+/// A full last page without a next link may have grown a next page: its 304 proves
+/// nothing about what follows, so it is fetched again and the new issue is found.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_last_page_is_not_trusted_to_be_the_last() {
+    let t = FakeGitHub::start();
+    let (_dir, ws) = big_repo(&t, 100).await;
+    t.create_issue(
+        "team/big",
+        SeedIssue {
+            title: "The hundred and first",
+            ..SeedIssue::default()
+        },
+    );
+    let summary = ws.sync(None, &full(), &|_| {}).await.unwrap();
+    assert!(summary.succeeded(), "{:?}", summary.repos[0].error);
+    assert_eq!(mirrored(&ws), 101, "the issue on the new page");
+}
