@@ -162,12 +162,21 @@ async fn exercise(provider: &dyn Provider, number: u64) {
         since: Some(since),
         labels: vec!["bug".into()],
         milestone: Some("v1".into()),
+        ..IssueListing::default()
     };
     let page = provider
         .list_issues("alice/tools", &listing, None)
         .await
         .unwrap();
     assert_eq!(page.items.len(), 1, "the filtered listing finds the issue");
+    let newest = IssueListing {
+        newest_created_first: true,
+        ..IssueListing::default()
+    };
+    provider
+        .list_issues("alice/tools", &newest, None)
+        .await
+        .unwrap();
     provider.get_issue("alice/tools", number).await.unwrap();
     provider
         .list_comments("alice/tools", Some(since), None)

@@ -229,6 +229,7 @@ async fn exercise(s: &Seeded, p: &dyn Provider, authed: bool) {
         since: Some(Timestamp::parse("2026-01-05T09:00:00+01:00").unwrap()),
         labels: vec!["bug".into()],
         milestone: Some("v1".into()),
+        ..IssueListing::default()
     };
     let mut listed = 0;
     let mut pages = 0;
@@ -259,6 +260,22 @@ async fn exercise(s: &Seeded, p: &dyn Provider, authed: bool) {
         everything.items.iter().all(|i| i.number != s.pull),
         "no pull request"
     );
+    // The marker lookup's listing: newest created first.
+    let newest = p
+        .list_issues(
+            REPO,
+            &IssueListing {
+                newest_created_first: true,
+                ..IssueListing::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(newest
+        .items
+        .windows(2)
+        .all(|w| w[0].created_at >= w[1].created_at));
     let missing_milestone = IssueListing {
         milestone: Some("no such milestone".into()),
         ..IssueListing::default()

@@ -155,3 +155,114 @@ async fn a_full_last_page_is_not_trusted_to_be_the_last() {
     assert!(summary.succeeded(), "{:?}", summary.repos[0].error);
     assert_eq!(mirrored(&ws), 101, "the issue on the new page");
 }
+
+/// A create whose answer was lost, in a label-filtered repository, retried only after
+/// pulls moved the cursor far past it (the pulls never list it: it lacks the label). The
+/// lookup walks back from the newest created issue without filters, so it finds the
+/// create instead of sending it again.
+async fn a_deferred_create_in_a_filtered_repo(t: &dyn FakeTracker) {
+    let kind = t.kind();
+    // The fake's clock starts at 2026-01-05T10:00:00Z; bring it to ours, as a real
+    // tracker's is.
+    let start = chrono::DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z").unwrap();
+    t.advance_clock((chrono::Utc::now() - start.with_timezone(&chrono::Utc)).num_seconds());
+    let repo = crate::two_way_sync::repo_path(t);
+    t.add_user("alice", Some(TOKEN));
+    t.add_repo(repo, false);
+    t.add_label(repo, "team", "00ff00");
+    let labelled = t.create_issue(
+        repo,
+        SeedIssue {
+            title: "Ours",
+            labels: vec!["team"],
+            ..SeedIssue::default()
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(dir.path(), Box::new(MemoryStore::default()))
+        .unwrap()
+        .with_retry_policy(retry());
+    ws.add_connection(NewConnectionRequest {
+        name: "t".into(),
+        provider: t.kind(),
+        web_url: t.web_url(),
+        token: Some(Secret::new(TOKEN)),
+    })
+    .await
+    .unwrap();
+    ws.add_repo(
+        &format!("t:{repo}"),
+        issuesync::model::RepoFilter {
+            labels: vec!["team".into()],
+            milestone: None,
+        },
+    )
+    .await
+    .unwrap();
+    let options = SyncOptions::default();
+    ws.sync(None, &options, &|_| {}).await.unwrap();
+    ws.create_issue(
+        &format!("t:{repo}"),
+        &NewIssue {
+            title: "Unlabelled draft".into(),
+            ..NewIssue::default()
+        },
+    )
+    .unwrap();
+
+    // Round 1: the tracker makes it but answers too late; the lookup that follows fails.
+    t.clear_requests();
+    t.delay_next_write(std::time::Duration::from_millis(2500));
+    let lookup_fails = async {
+        while !t.requests().iter().any(|r| r.method == "POST") {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        t.fail_next(4, 503);
+    };
+    let (summary, _) = tokio::join!(ws.sync(None, &options, &|_| {}), lookup_fails);
+    assert_eq!(summary.unwrap().repos[0].push.deferred, 1, "{kind}");
+    let made = |t: &dyn FakeTracker| {
+        (1..=10)
+            .filter_map(|n| t.issue(repo, n))
+            .filter(|i| i.title == "Unlabelled draft")
+            .count()
+    };
+    assert_eq!(made(t), 1, "{kind}: the tracker made it");
+
+    // An hour later someone edits a labelled issue; round 2's lookup fails again and its
+    // pull moves the cursor an hour past the create.
+    t.advance_clock(3600);
+    t.edit_issue(
+        repo,
+        labelled,
+        RemoteEdit {
+            title: Some("Ours, an hour later".into()),
+            ..RemoteEdit::default()
+        },
+    );
+    t.fail_next(4, 503);
+    ws.sync(None, &options, &|_| {}).await.unwrap();
+
+    // Round 3: the lookup finds it.
+    let summary = ws.sync(None, &options, &|_| {}).await.unwrap();
+    assert!(summary.succeeded(), "{kind}: {:?}", summary.repos[0].error);
+    assert_eq!(made(t), 1, "{kind}: created exactly once");
+    let drafts = ws
+        .issues(&IssueQuery {
+            search: Some("Unlabelled".into()),
+            ..IssueQuery::default()
+        })
+        .unwrap();
+    assert_eq!(drafts.len(), 1, "{kind}");
+    assert!(
+        drafts[0].number.is_some(),
+        "{kind}: linked to the tracker's issue"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deferred_create_in_a_filtered_repo_is_found_not_sent_twice() {
+    for t in crate::two_way_sync::trackers() {
+        a_deferred_create_in_a_filtered_repo(t.as_ref()).await;
+    }
+}

@@ -278,9 +278,14 @@ impl Provider for GitHub {
                 let mut url = self.repo_url(full_path, &["issues"])?;
                 {
                     let mut q = url.query_pairs_mut();
+                    let (sort, direction) = if listing.newest_created_first {
+                        ("created", "desc")
+                    } else {
+                        ("updated", "asc")
+                    };
                     q.append_pair("state", "all")
-                        .append_pair("sort", "updated")
-                        .append_pair("direction", "asc");
+                        .append_pair("sort", sort)
+                        .append_pair("direction", direction);
                     if let Some(since) = listing.since {
                         q.append_pair("since", &listing_since(since));
                     }

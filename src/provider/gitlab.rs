@@ -308,10 +308,15 @@ impl Provider for GitLab {
                 let mut url = self.project_url(full_path, &["issues"])?;
                 {
                     let mut q = url.query_pairs_mut();
+                    let (order_by, sort) = if listing.newest_created_first {
+                        ("created_at", "desc")
+                    } else {
+                        ("updated_at", "asc")
+                    };
                     q.append_pair("scope", "all")
                         .append_pair("state", "all")
-                        .append_pair("order_by", "updated_at")
-                        .append_pair("sort", "asc");
+                        .append_pair("order_by", order_by)
+                        .append_pair("sort", sort);
                     if let Some(since) = listing.since {
                         q.append_pair("updated_after", &gitlab_time(since));
                     }

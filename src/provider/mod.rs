@@ -170,6 +170,9 @@ pub struct IssueListing {
     pub labels: Vec<String>,
     /// Only issues in the milestone with this title.
     pub milestone: Option<String>,
+    /// Newest created first instead of oldest updated first (the marker lookup after an
+    /// ambiguous create walks back from the newest issue; Gitea lists that way anyway).
+    pub newest_created_first: bool,
 }
 
 impl IssueListing {

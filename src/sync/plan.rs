@@ -49,6 +49,7 @@ pub fn plan_pull(
         since,
         labels: filter.labels.clone(),
         milestone: filter.milestone.clone(),
+        newest_created_first: false,
     };
     if let Some(in_flight) = &state.in_flight {
         if !force_full || in_flight.full {

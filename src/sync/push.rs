@@ -393,20 +393,30 @@ fn impossible_message(impossible: &[(Field, String)]) -> String {
         .join("; ")
 }
 
+/// How much earlier than our clock said a create was sent the tracker may have stamped
+/// it (clock skew between this machine and the tracker).
+const CREATE_CLOCK_SKEW_SECONDS: i64 = 15 * 60;
+
 /// Looks for a create that may already be on the tracker: its marker in the body of an
-/// issue updated since the repository's cursor. The cursor is the tracker's own time
-/// (the newest `updated_at` mirrored), so a wrong clock here cannot hide the issue; a
-/// repository never pulled is listed in full.
+/// issue, walking back from the newest created issue with no filter at all (the repo's
+/// label filter and the pull cursor cannot hide it), down to the create's `sent_at`
+/// minus a skew margin. The cursor (the tracker's own clock) can only widen that
+/// window — never narrow it — for a tracker whose clock is far behind ours.
 async fn find_created(
     ctx: &PushContext<'_>,
     marker: &str,
+    sent_at: Timestamp,
 ) -> Result<Option<RemoteIssue>, ProviderError> {
     let cursor = repos::pull_state(lock(ctx.store).conn(), ctx.repo.id)
         .map(|state| state.issues_cursor)
         .unwrap_or(None);
+    let by_our_clock = sent_at.plus_seconds(-CREATE_CLOCK_SKEW_SECONDS);
+    let oldest = match cursor {
+        Some(c) => by_our_clock.min(c.plus_seconds(-CREATE_CLOCK_SKEW_SECONDS)),
+        None => by_our_clock,
+    };
     let listing = IssueListing {
-        // Slack for clocks that round and for a cursor that ran ahead of the create.
-        since: cursor.map(|c| c.plus_seconds(-600)),
+        newest_created_first: true,
         ..IssueListing::default()
     };
     let mut page: Option<String> = None;
@@ -415,12 +425,14 @@ async fn find_created(
             .provider
             .list_issues(&ctx.repo.full_path, &listing, page.as_deref())
             .await?;
-        if let Some(found) = fetched.items.into_iter().find(|i| i.body.contains(marker)) {
-            return Ok(Some(found));
+        if let Some(found) = fetched.items.iter().find(|i| i.body.contains(marker)) {
+            return Ok(Some(found.clone()));
         }
+        let reached_older = fetched.items.iter().any(|i| i.created_at < oldest);
         match fetched.next {
-            Some(next) => page = Some(next),
-            None => return Ok(None),
+            // A repository never pulled (no tracker time known) is walked in full.
+            Some(next) if cursor.is_none() || !reached_older => page = Some(next),
+            _ => return Ok(None),
         }
     }
 }
@@ -439,8 +451,8 @@ async fn push_create(
     let mut sent_at = entry.sent_at;
     let mut attempt = 0;
     loop {
-        if sent_at.is_some() {
-            match find_created(ctx, &marker).await {
+        if let Some(sent) = sent_at {
+            match find_created(ctx, &marker, sent).await {
                 Ok(Some(found)) => {
                     lock(ctx.store).write(|tx| {
                         adopt(tx, ctx.repo, ctx.web_url, id, &found, Timestamp::now())
