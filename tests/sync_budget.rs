@@ -266,3 +266,89 @@ async fn a_deferred_create_in_a_filtered_repo_is_found_not_sent_twice() {
         a_deferred_create_in_a_filtered_repo(t.as_ref()).await;
     }
 }
+
+/// An issue outside a label filter, with comments, gets the label on the tracker: it
+/// enters the mirror with the comments it already had (older than the comment cursor).
+async fn an_issue_entering_late_brings_its_comments(t: &dyn FakeTracker) {
+    let kind = t.kind();
+    let repo = crate::two_way_sync::repo_path(t);
+    t.add_user("alice", Some(TOKEN));
+    t.add_repo(repo, false);
+    t.add_label(repo, "team", "00ff00");
+    let ours = t.create_issue(
+        repo,
+        SeedIssue {
+            title: "Ours",
+            labels: vec!["team"],
+            ..SeedIssue::default()
+        },
+    );
+    t.add_comment(repo, ours, "alice", "on ours");
+    let outside = t.create_issue(
+        repo,
+        SeedIssue {
+            title: "Not ours yet",
+            ..SeedIssue::default()
+        },
+    );
+    t.add_comment(repo, outside, "alice", "first words");
+    t.add_comment(repo, outside, "alice", "second words");
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(dir.path(), Box::new(MemoryStore::default()))
+        .unwrap()
+        .with_retry_policy(retry());
+    ws.add_connection(NewConnectionRequest {
+        name: "t".into(),
+        provider: t.kind(),
+        web_url: t.web_url(),
+        token: Some(Secret::new(TOKEN)),
+    })
+    .await
+    .unwrap();
+    ws.add_repo(
+        &format!("t:{repo}"),
+        issuesync::model::RepoFilter {
+            labels: vec!["team".into()],
+            milestone: None,
+        },
+    )
+    .await
+    .unwrap();
+    let options = SyncOptions::default();
+    ws.sync(None, &options, &|_| {}).await.unwrap();
+    t.advance_clock(60);
+    t.add_comment(repo, ours, "alice", "moves the comment cursor");
+    ws.sync(None, &options, &|_| {}).await.unwrap();
+
+    t.advance_clock(60);
+    t.edit_issue(
+        repo,
+        outside,
+        RemoteEdit {
+            labels: Some(vec!["team".into()]),
+            ..RemoteEdit::default()
+        },
+    );
+    let summary = ws.sync(None, &options, &|_| {}).await.unwrap();
+    assert!(summary.succeeded(), "{kind}: {:?}", summary.repos[0].error);
+    let entered = ws.issue(&format!("t:{repo}#{outside}")).unwrap();
+    let bodies: Vec<&str> = entered.comments.iter().map(|c| c.body.as_str()).collect();
+    assert_eq!(bodies, vec!["first words", "second words"], "{kind}");
+    // Once: the next round does not fetch or double them.
+    ws.sync(None, &options, &|_| {}).await.unwrap();
+    assert_eq!(
+        ws.issue(&format!("t:{repo}#{outside}"))
+            .unwrap()
+            .comments
+            .len(),
+        2,
+        "{kind}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_issue_that_enters_the_mirror_late_gets_its_comments_once() {
+    for t in crate::two_way_sync::trackers() {
+        an_issue_entering_late_brings_its_comments(t.as_ref()).await;
+    }
+}

@@ -7,6 +7,10 @@
 //!   useful order, so an earlier move could skip issues on later pages).
 //! - After a full listing, issues we hold that the listing lacked are looked up one by
 //!   one and marked deleted or moved — never removed, so local edits survive.
+//! - An issue that enters the mirror after the first import (a label added, a filter
+//!   changed, a transfer in) gets its existing comments once, per issue: the
+//!   repository-wide comment cursor has passed them, skipping them because the issue was
+//!   not mirrored then.
 //! - The store lock is never held across a network call.
 
 use std::sync::Mutex;
@@ -39,6 +43,12 @@ pub async fn pull_repo(
     progress: &(dyn Fn(SyncEvent) + Send + Sync),
 ) -> Result<(), SyncError> {
     report.full = plan.full;
+    // Comments were pulled before: an issue that enters the mirror now (a label added,
+    // a filter changed, a transfer in) has comments older than the comment cursor.
+    let comments_pulled_before = repos::pull_state(lock(store).conn(), repo.id)?
+        .comments_cursor
+        .is_some();
+    let mut entered_late: Vec<(i64, u64)> = Vec::new();
     let mut page = plan.start_page.clone();
     let mut high_water = plan.high_water;
     let mut all_unchanged = true;
@@ -55,6 +65,9 @@ pub async fn pull_repo(
             db.write(|tx| -> Result<(), SyncError> {
                 for issue in &fetched.items {
                     let observed = observe_remote(tx, repo, web_url, issue, policy, now)?;
+                    if let Observed::Created { issue_id } = observed {
+                        entered_late.push((issue_id, issue.number));
+                    }
                     report.count(&observed);
                 }
                 // The page's validator goes with its items; a 304 stands for what the
@@ -117,6 +130,19 @@ pub async fn pull_repo(
         CommentListing::RepoWide if all_unchanged && !plan.full => {}
         CommentListing::RepoWide => pull_comments(store, provider, repo, report).await?,
         CommentListing::PerIssue => pull_issue_comments(store, provider, repo, report).await?,
+    }
+    if provider.comment_listing() == CommentListing::RepoWide && comments_pulled_before {
+        for (issue_id, number) in entered_late {
+            let fetched = provider
+                .list_issue_comments(&repo.full_path, number)
+                .await?;
+            lock(store).write(|tx| -> Result<(), SyncError> {
+                for comment in &fetched {
+                    store_comment(tx, repo.connection_id, issue_id, comment, report)?;
+                }
+                Ok(())
+            })?;
+        }
     }
     Ok(())
 }
