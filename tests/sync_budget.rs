@@ -352,3 +352,46 @@ async fn an_issue_that_enters_the_mirror_late_gets_its_comments_once() {
         an_issue_entering_late_brings_its_comments(t.as_ref()).await;
     }
 }
+
+/// Offset paging in updated order skips an issue when another is updated mid-listing
+/// (it jumps to the end, the rest shift back by one). The incremental listing goes on
+/// from each page's newest time instead, so every change arrives.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_issue_updated_mid_listing_does_not_make_another_skipped() {
+    let t = FakeGitHub::start();
+    let (_dir, ws) = big_repo(&t, 250).await;
+    for n in 1..=250 {
+        t.edit_issue(
+            "team/big",
+            n,
+            RemoteEdit {
+                title: Some(format!("Edited {n}")),
+                ..RemoteEdit::default()
+            },
+        );
+    }
+    // Issue 1 is on the first page; it changes again right after that page is served.
+    t.edit_after_next_listing("team/big", 1, "Edited twice");
+    let summary = ws
+        .sync(None, &SyncOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    assert!(summary.succeeded(), "{:?}", summary.repos[0].error);
+    let all = ws
+        .issues(&IssueQuery {
+            limit: Some(1000),
+            ..IssueQuery::default()
+        })
+        .unwrap();
+    let stale: Vec<_> = all
+        .iter()
+        .filter(|i| !i.title.starts_with("Edited"))
+        .map(|i| &i.reference)
+        .collect();
+    assert!(stale.is_empty(), "changes never listed: {stale:?}");
+    assert_eq!(
+        ws.issue("t:team/big#1").unwrap().issue.title,
+        "Edited twice",
+        "and the issue that moved arrives with its newest title"
+    );
+}

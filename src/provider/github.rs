@@ -287,7 +287,12 @@ impl Provider for GitHub {
                         .append_pair("sort", sort)
                         .append_pair("direction", direction);
                     if let Some(since) = listing.since {
-                        q.append_pair("since", &listing_since(since));
+                        let since = if listing.exact_since {
+                            exact_since(since)
+                        } else {
+                            listing_since(since)
+                        };
+                        q.append_pair("since", &since);
                     }
                     if !listing.labels.is_empty() {
                         q.append_pair("labels", &listing.labels.join(","));
@@ -592,6 +597,11 @@ impl From<wire::Repository> for RemoteRepo {
 /// and a page of 100 costs the one request a page of 3 does.
 fn listing_since(since: Timestamp) -> String {
     since.as_datetime().format("%Y-%m-%dT00:00:00Z").to_string()
+}
+
+/// `since` in whole seconds (GitHub's precision), rounded down: only reaches back.
+fn exact_since(since: Timestamp) -> String {
+    since.as_datetime().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 fn parse_time(text: &str) -> Result<Timestamp, serde_json::Error> {

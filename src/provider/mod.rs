@@ -173,6 +173,9 @@ pub struct IssueListing {
     /// Newest created first instead of oldest updated first (the marker lookup after an
     /// ambiguous create walks back from the newest issue; Gitea lists that way anyway).
     pub newest_created_first: bool,
+    /// Send `since` as it is: a listing that goes on from a page's newest time. Without
+    /// it an adapter may round `since` down (GitHub: to its day, for free 304s).
+    pub exact_since: bool,
 }
 
 impl IssueListing {

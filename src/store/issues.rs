@@ -358,6 +358,28 @@ pub fn touch_listed(db: &Db, repo_id: i64, numbers: &[u64], now: Timestamp) -> R
     Ok(())
 }
 
+/// The newest tracker `updated_at` among the bases of the issues `numbers` (what a
+/// 304 page held).
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub fn newest_base_update(db: &Db, repo_id: i64, numbers: &[u64]) -> Result<Option<Timestamp>> {
+    let mut stmt = db.prepare_cached(
+        "SELECT b.updated_at FROM issues i JOIN issue_bases b ON b.issue_id = i.id
+         WHERE i.repo_id = ?1 AND i.number = ?2",
+    )?;
+    let mut newest: Option<Timestamp> = None;
+    for number in numbers {
+        let at: Option<String> =
+            super::optional(stmt.query_row((repo_id, *number as i64), |r| r.get(0)))?;
+        if let Some(at) = at {
+            let at = super::timestamp(at)?;
+            newest = Some(newest.map_or(at, |n| n.max(at)));
+        }
+    }
+    Ok(newest)
+}
+
 /// An issue whose comments should be fetched again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommentsDue {

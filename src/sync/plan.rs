@@ -50,12 +50,19 @@ pub fn plan_pull(
         labels: filter.labels.clone(),
         milestone: filter.milestone.clone(),
         newest_created_first: false,
+        exact_since: false,
     };
     if let Some(in_flight) = &state.in_flight {
         if !force_full || in_flight.full {
+            // No next page: the pull went on from a page's newest time (see
+            // [`IncrementalPass`]); it resumes there.
+            let from_time = in_flight.next_page.is_empty();
             return PullPlan {
-                listing: base_listing(in_flight.since),
-                start_page: Some(in_flight.next_page.clone()),
+                listing: IssueListing {
+                    exact_since: from_time,
+                    ..base_listing(in_flight.since)
+                },
+                start_page: Some(in_flight.next_page.clone()).filter(|p| !p.is_empty()),
                 full: in_flight.full,
                 high_water: in_flight.high_water,
                 started_at: in_flight.started_at,
@@ -102,6 +109,71 @@ pub fn absent_after_full_listing(
         .collect()
 }
 
+/// How an oldest-updated-first incremental listing goes on after a page that has a next
+/// page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Continuation {
+    /// List again from the newest `updated_at` of this page ("at or after", so the
+    /// boundary issue comes again; duplicates are harmless).
+    Since(Timestamp),
+    /// Follow the tracker's offset link (the whole page shares one `updated_at`, so
+    /// time cannot move the listing on).
+    FollowNext,
+}
+
+/// One pass of an oldest-updated-first incremental listing: says after each page how
+/// to go on, and which cursor the pass may leave.
+///
+/// Why not simply follow the offset links: an issue updated after its page was fetched
+/// moves to the end, every issue after it shifts back by one, and the one at the next
+/// page boundary is never listed — and the cursor then passes it. Starting each page at
+/// the previous page's newest time cannot skip: everything older than that time was on
+/// the pages already stored, and anything updated meanwhile is newer. Only a page that
+/// shares one `updated_at` throughout (a bulk edit of more than a page of issues in one
+/// second) has to follow the offset link; the cursor then stays at that time, so the
+/// next round lists that block again (with ETags, as free 304s where nothing changed).
+#[derive(Debug, Clone, Default)]
+pub struct IncrementalPass {
+    offset_paged_at: Option<Timestamp>,
+}
+
+impl IncrementalPass {
+    /// Notes a stored page listed with `since` whose newest issue was updated at
+    /// `page_high`; returns how to go on when the tracker has a next page.
+    pub fn after_page(
+        &mut self,
+        since: Option<Timestamp>,
+        page_high: Option<Timestamp>,
+        has_next: bool,
+    ) -> Option<Continuation> {
+        if !has_next {
+            return None;
+        }
+        let step = match (since, page_high) {
+            (Some(s), Some(h)) if h > s => Continuation::Since(h),
+            (None, Some(h)) => Continuation::Since(h),
+            _ => Continuation::FollowNext,
+        };
+        if step == Continuation::FollowNext {
+            let at = since.or(page_high);
+            self.offset_paged_at = match (self.offset_paged_at, at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        Some(step)
+    }
+
+    /// The cursor this pass may leave, given the newest `updated_at` it stored: that
+    /// time, or the time of a block it had to page by offset, whichever is older.
+    pub fn cursor(&self, high_water: Option<Timestamp>) -> Option<Timestamp> {
+        match (self.offset_paged_at, high_water) {
+            (Some(block), Some(h)) => Some(block.min(h)),
+            (block, h) => block.or(h),
+        }
+    }
+}
+
 /// The larger of two optional times.
 pub fn later(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     match (a, b) {
@@ -115,7 +187,131 @@ pub fn later(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
 mod tests {
     use super::*;
     use crate::store::repos::InFlightPull;
+    use proptest::prelude::*;
     use rstest::rstest;
+    use std::collections::HashMap;
+
+    /// A tracker's oldest-updated-first listing with offset pages of `size` and
+    /// "updated at or after" `since`, listed the way the pull lists incrementally
+    /// ([`IncrementalPass`]); after fetch `k` the issue at index `updates[k]` is updated
+    /// (it moves to the end). Returns what was stored, the tracker's final state and the
+    /// cursor the pass leaves.
+    fn run_listing(
+        count: usize,
+        size: usize,
+        ties: bool,
+        updates: &[Option<usize>],
+    ) -> (HashMap<u64, i64>, Vec<(u64, i64)>, i64, i64) {
+        let origin = Timestamp::parse("2026-01-05T00:00:00Z").unwrap();
+        let at = |secs: i64| origin.plus_seconds(secs);
+        let secs = |t: Timestamp| (t.as_datetime() - origin.as_datetime()).num_seconds();
+        // (number, updated_at seconds) sorted by (updated_at, number); with `ties`,
+        // issues share times in fives.
+        let mut tracker: Vec<(u64, i64)> = (0..count)
+            .map(|i| (i as u64, if ties { i as i64 / 5 } else { i as i64 }))
+            .collect();
+        let mut clock = count as i64 + 1;
+        let mut stored: HashMap<u64, i64> = HashMap::new();
+        let mut pass = IncrementalPass::default();
+        let mut since: Option<Timestamp> = None;
+        let mut offset = 0;
+        let mut high_water = None;
+        for fetch in 0.. {
+            assert!(fetch < 10 * (count + 2), "the listing never ended");
+            let in_range: Vec<(u64, i64)> = tracker
+                .iter()
+                .copied()
+                .filter(|(_, t)| since.is_none_or(|s| *t >= secs(s)))
+                .collect();
+            let page: Vec<(u64, i64)> = in_range.iter().skip(offset).take(size).copied().collect();
+            let more = in_range.len() > offset + size;
+            for (n, t) in &page {
+                stored.insert(*n, *t);
+                high_water = later(high_water, Some(at(*t)));
+            }
+            if let Some(Some(i)) = updates.get(fetch) {
+                let i = i % tracker.len();
+                let n = tracker.remove(i).0;
+                tracker.push((n, clock));
+                clock += 1;
+            }
+            let page_high = page.iter().map(|(_, t)| at(*t)).max();
+            match pass.after_page(since, page_high, more) {
+                None => break,
+                Some(Continuation::Since(t)) => {
+                    since = Some(t);
+                    offset = 0;
+                }
+                Some(Continuation::FollowNext) => offset += size,
+            }
+        }
+        let cursor = pass.cursor(high_water).map_or(0, secs);
+        (stored, tracker, cursor, high_water.map_or(0, secs))
+    }
+
+    #[test]
+    fn an_issue_updated_under_the_listing_does_not_make_the_next_one_skipped() {
+        // 6 issues in pages of 2; #0 (page 1) is updated after page 1 was fetched: with
+        // offset pages #2 would shift onto page 1 and never be listed.
+        let (stored, _, _, _) = run_listing(6, 2, false, &[Some(0)]);
+        assert_eq!(stored.len(), 6, "{stored:?}");
+        assert_eq!(stored[&0], 7, "and #0's update was listed too");
+    }
+
+    #[rstest]
+    #[case::moves_on_by_time(Some("2026-01-05T10:00:00Z"), Some("2026-01-05T10:05:00Z"), true)]
+    #[case::first_page_of_a_listing(None, Some("2026-01-05T10:05:00Z"), true)]
+    #[case::a_page_of_one_time(Some("2026-01-05T10:05:00Z"), Some("2026-01-05T10:05:00Z"), false)]
+    fn pages_move_on_by_time_where_they_can(
+        #[case] since: Option<&str>,
+        #[case] high: Option<&str>,
+        #[case] by_time: bool,
+    ) {
+        let mut pass = IncrementalPass::default();
+        let got = pass.after_page(since.map(t), high.map(t), true);
+        assert_eq!(
+            matches!(got, Some(Continuation::Since(_))),
+            by_time,
+            "{got:?}"
+        );
+        assert_eq!(
+            pass.after_page(None, None, false),
+            None,
+            "no next page: done"
+        );
+        let cursor = pass.cursor(Some(t("2026-01-05T11:00:00Z")));
+        if by_time {
+            assert_eq!(cursor, Some(t("2026-01-05T11:00:00Z")));
+        } else {
+            assert_eq!(cursor, since.map(t), "held at the block paged by offset");
+        }
+    }
+
+    proptest! {
+        /// Whatever issues are updated while the listing runs, every issue whose latest
+        /// version is older than the cursor it leaves was stored at that version; the
+        /// rest are the next round's.
+        #[test]
+        fn concurrent_updates_never_make_an_incremental_listing_miss_an_issue(
+            count in 1usize..40,
+            size in 1usize..7,
+            ties in any::<bool>(),
+            updates in proptest::collection::vec(proptest::option::of(0usize..40), 0..20),
+        ) {
+            let (stored, tracker, cursor, high_water) = run_listing(count, size, ties, &updates);
+            if !ties && size > 1 {
+                // (A page of one issue can only ever repeat its boundary issue.)
+                prop_assert_eq!(cursor, high_water, "distinct times never hold the cursor back");
+            }
+            for (number, at) in tracker {
+                // The next round lists from the cursor (inclusive): everything older
+                // must be complete now.
+                if at < cursor {
+                    prop_assert_eq!(stored.get(&number), Some(&at), "#{} missed", number);
+                }
+            }
+        }
+    }
 
     fn t(s: &str) -> Timestamp {
         Timestamp::parse(s).unwrap()

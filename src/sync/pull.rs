@@ -5,6 +5,9 @@
 //!   crash between pages loses nothing and the next pull resumes at the next page.
 //! - The issue cursor moves only after the last page is stored (Gitea lists in no
 //!   useful order, so an earlier move could skip issues on later pages).
+//! - Incremental listings in updated order go on from each page's newest `updated_at`
+//!   ([`IncrementalPass`]), not by offset: an issue updated while the listing runs cannot
+//!   make another one skipped, and the cursor never passes an issue not stored.
 //! - After a full listing, issues we hold that the listing lacked are looked up one by
 //!   one and marked deleted or moved — never removed, so local edits survive.
 //! - An issue that enters the mirror after the first import (a label added, a filter
@@ -16,11 +19,13 @@
 use std::sync::Mutex;
 
 use super::observe::{observe_remote, Observed};
-use super::plan::{absent_after_full_listing, comments_since, later, PullPlan};
+use super::plan::{
+    absent_after_full_listing, comments_since, later, Continuation, IncrementalPass, PullPlan,
+};
 use super::{lock, RepoReport, SyncError, SyncEvent};
 use crate::model::ConflictPolicy;
 use crate::model::{RemoteStatus, Repo, Timestamp};
-use crate::provider::{CommentListing, Provider, ProviderError};
+use crate::provider::{CommentListing, ListingOrder, Provider, ProviderError};
 use crate::store::comments::CommentUpsert;
 use crate::store::repos::InFlightPull;
 use crate::store::sync_log::{LogEntry, LogResult};
@@ -52,14 +57,37 @@ pub async fn pull_repo(
     let mut page = plan.start_page.clone();
     let mut high_water = plan.high_water;
     let mut all_unchanged = true;
+    // Incremental listings in updated order go on from each page's newest time rather
+    // than by offset, so an issue updated under the listing cannot make another skipped.
+    let by_time = !plan.full && provider.listing_order() == ListingOrder::UpdatedAscending;
+    let mut listing = plan.listing.clone();
+    let mut pass = IncrementalPass::default();
     loop {
         let fetched = provider
-            .list_issues(&repo.full_path, &plan.listing, page.as_deref())
+            .list_issues(&repo.full_path, &listing, page.as_deref())
             .await?;
         all_unchanged &= fetched.not_modified;
         let now = Timestamp::now();
-        let page_high = fetched.items.iter().map(|i| i.updated_at).max();
+        let page_high = if fetched.not_modified {
+            issues::newest_base_update(lock(store).conn(), repo.id, &fetched.held)?
+        } else {
+            fetched.items.iter().map(|i| i.updated_at).max()
+        };
         high_water = later(high_water, page_high);
+        let listed_since = listing.since;
+        let next: Option<Option<String>> = if by_time {
+            match pass.after_page(listing.since, page_high, fetched.next.is_some()) {
+                None => None,
+                Some(Continuation::Since(at)) => {
+                    listing.since = Some(at);
+                    listing.exact_since = true;
+                    Some(None)
+                }
+                Some(Continuation::FollowNext) => Some(fetched.next.clone()),
+            }
+        } else {
+            fetched.next.clone().map(Some)
+        };
         {
             let mut db = lock(store);
             db.write(|tx| -> Result<(), SyncError> {
@@ -79,19 +107,26 @@ pub async fn pull_repo(
                 if fetched.not_modified {
                     issues::touch_listed(tx, repo.id, &fetched.held, now)?;
                 }
-                match &fetched.next {
-                    Some(next) => repos::save_progress(
+                match &next {
+                    Some(next_page) => repos::save_progress(
                         tx,
                         repo.id,
                         &InFlightPull {
-                            since: plan.listing.since,
-                            next_page: next.clone(),
+                            since: if by_time { listing.since } else { listed_since },
+                            next_page: next_page.clone().unwrap_or_default(),
                             high_water,
                             full: plan.full,
                             started_at: plan.started_at,
                         },
                     )?,
-                    None => repos::finish_issue_pull(tx, repo.id, high_water, false, now)?,
+                    None => {
+                        let cursor = if by_time {
+                            pass.cursor(high_water)
+                        } else {
+                            high_water
+                        };
+                        repos::finish_issue_pull(tx, repo.id, cursor, false, now)?;
+                    }
                 }
                 Ok(())
             })?;
@@ -102,8 +137,8 @@ pub async fn pull_repo(
             fetched: report.fetched,
             total: fetched.total,
         });
-        match fetched.next {
-            Some(next) => page = Some(next),
+        match next {
+            Some(next_page) => page = next_page,
             None => break,
         }
     }

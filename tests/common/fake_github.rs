@@ -475,6 +475,15 @@ impl FakeGitHub {
         w.secondary_secs = 0;
     }
 
+    /// Right after the next issue-listing page is answered, someone retitles issue
+    /// `number` of `repo`: its `updated_at` moves, so in `sort=updated` order it jumps
+    /// to the end while the client is still paging.
+    pub fn edit_after_next_listing(&self, repo: &str, number: u64, title: &str) {
+        let mut w = self.shared.world();
+        let ri = w.repo_or_panic(repo);
+        w.after_next_listing = Some((ri, number, title.to_string()));
+    }
+
     /// The status [`FakeTracker::rate_limit_next`] answers: 403 (default) or 429.
     pub fn set_rate_limit_status(&self, status: u16) {
         self.shared.world().rate_limit_status = status;
@@ -872,6 +881,7 @@ struct World {
     rate_limit_status: u16,
     secondary_count: usize,
     secondary_secs: u64,
+    after_next_listing: Option<(usize, u64, String)>,
     drop_next_write: bool,
     delay_next_write: Option<std::time::Duration>,
     /// (with a token, without) per hour.
@@ -913,6 +923,7 @@ impl World {
             rate_limit_status: 403,
             secondary_count: 0,
             secondary_secs: 60,
+            after_next_listing: None,
             drop_next_write: false,
             delay_next_write: None,
             core_limits: (RATE_LIMIT_AUTHENTICATED, RATE_LIMIT_ANONYMOUS),
@@ -1810,6 +1821,25 @@ async fn handle(
         );
         if let Some(r) = w.requests.get_mut(index) {
             r.status = Some(answered.0.status().as_u16());
+        }
+        // Someone edits an issue right after a listing page went out
+        // ([`FakeGitHub::edit_after_next_listing`]).
+        if parts.method == Method::GET
+            && path.ends_with("/issues")
+            && answered.0.status().is_success()
+        {
+            if let Some((ri, number, title)) = w.after_next_listing.take() {
+                let actor = w.repos[ri].issues.get(&number).map(|i| i.author);
+                if let Some(actor) = actor {
+                    let changes = Changes {
+                        title: Some(title),
+                        ..Changes::default()
+                    };
+                    if !w.apply_changes(ri, number, actor, changes) {
+                        w.tick();
+                    }
+                }
+            }
         }
         answered
     };
