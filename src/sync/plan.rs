@@ -191,17 +191,21 @@ mod tests {
     use rstest::rstest;
     use std::collections::HashMap;
 
+    /// What [`run_listing`] ends with (times in seconds): what was stored, the tracker's
+    /// final (number, updated_at)s, the cursor the pass leaves, the newest time stored.
+    struct Listed {
+        stored: HashMap<u64, i64>,
+        tracker: Vec<(u64, i64)>,
+        cursor: i64,
+        high_water: i64,
+    }
+
     /// A tracker's oldest-updated-first listing with offset pages of `size` and
     /// "updated at or after" `since`, listed the way the pull lists incrementally
     /// ([`IncrementalPass`]); after fetch `k` the issue at index `updates[k]` is updated
     /// (it moves to the end). Returns what was stored, the tracker's final state and the
     /// cursor the pass leaves.
-    fn run_listing(
-        count: usize,
-        size: usize,
-        ties: bool,
-        updates: &[Option<usize>],
-    ) -> (HashMap<u64, i64>, Vec<(u64, i64)>, i64, i64) {
+    fn run_listing(count: usize, size: usize, ties: bool, updates: &[Option<usize>]) -> Listed {
         let origin = Timestamp::parse("2026-01-05T00:00:00Z").unwrap();
         let at = |secs: i64| origin.plus_seconds(secs);
         let secs = |t: Timestamp| (t.as_datetime() - origin.as_datetime()).num_seconds();
@@ -245,15 +249,19 @@ mod tests {
                 Some(Continuation::FollowNext) => offset += size,
             }
         }
-        let cursor = pass.cursor(high_water).map_or(0, secs);
-        (stored, tracker, cursor, high_water.map_or(0, secs))
+        Listed {
+            stored,
+            tracker,
+            cursor: pass.cursor(high_water).map_or(0, secs),
+            high_water: high_water.map_or(0, secs),
+        }
     }
 
     #[test]
     fn an_issue_updated_under_the_listing_does_not_make_the_next_one_skipped() {
         // 6 issues in pages of 2; #0 (page 1) is updated after page 1 was fetched: with
         // offset pages #2 would shift onto page 1 and never be listed.
-        let (stored, _, _, _) = run_listing(6, 2, false, &[Some(0)]);
+        let stored = run_listing(6, 2, false, &[Some(0)]).stored;
         assert_eq!(stored.len(), 6, "{stored:?}");
         assert_eq!(stored[&0], 7, "and #0's update was listed too");
     }
@@ -298,7 +306,8 @@ mod tests {
             ties in any::<bool>(),
             updates in proptest::collection::vec(proptest::option::of(0usize..40), 0..20),
         ) {
-            let (stored, tracker, cursor, high_water) = run_listing(count, size, ties, &updates);
+            let Listed { stored, tracker, cursor, high_water } =
+                run_listing(count, size, ties, &updates);
             if !ties && size > 1 {
                 // (A page of one issue can only ever repeat its boundary issue.)
                 prop_assert_eq!(cursor, high_water, "distinct times never hold the cursor back");
