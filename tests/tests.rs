@@ -16,5 +16,6 @@ mod github_contract;
 mod gitlab_sync;
 mod keychain;
 mod provider_story;
+mod repo_rename;
 mod tracker_capabilities;
 mod two_way_sync;
