@@ -1,16 +1,21 @@
-//! A repository renamed or transferred on the tracker.
+//! A repository renamed or transferred on the tracker, and removing a repository with
+//! local changes waiting.
 //!
 //! GitHub answers every URL under a renamed repository's old path with a redirect to
 //! `/repositories/{id}/…` (the fake reproduces it, see `FakeGitHub::rename_repo`). A sync
 //! follows it: the mirrored repository takes the new owner/name, keeps its issues, local
 //! edits, creates and comments, pushes them to the new path, and says so in the sync log.
 //! An issue transferred to another repository also redirects, and is not a rename.
+//!
+//! `repo remove` refuses while local changes wait to be pushed, saying how many, unless
+//! `--discard-pending` is given.
 
 use issuesync::model::{RemoteStatus, SyncStatus};
 use issuesync::store::issues::IssueQuery;
 use issuesync::store::sync_log::LogRecord;
 use issuesync::workspace::NewIssue;
 
+use crate::common::cli::Cli;
 use crate::common::fake_github::FakeGitHub;
 use crate::common::tracker::{FakeTracker, NewIssue as SeedIssue, RemoteEdit};
 use crate::two_way_sync::{setup, title_edit, Setup};
@@ -207,4 +212,127 @@ async fn an_issue_transferred_elsewhere_is_not_a_rename_of_its_repository() {
     assert_eq!(s.ws.repos(Some("t")).unwrap()[0].full_path, "team/app");
     assert_eq!(s.local(0).issue.remote_status, RemoteStatus::Moved);
     assert!(rename_rows(&s).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removing_a_repository_refuses_while_local_changes_wait() {
+    let fake = FakeGitHub::start();
+    let s = setup(&fake).await;
+    s.ws.edit_issue(&s.reference(0), &title_edit("Not pushed yet"))
+        .unwrap();
+
+    let refused = s.ws.remove_repo("t:team/app", false).unwrap_err();
+    assert_eq!(refused.code(), "pending_changes");
+    let message = refused.to_string();
+    assert!(
+        message.contains("1 local change ") && message.contains("--discard-pending"),
+        "{message}"
+    );
+    assert!(!message.contains('\n'));
+    assert_eq!(s.ws.repos(Some("t")).unwrap().len(), 1, "still mirrored");
+    assert_eq!(s.local(0).issue.title, "Not pushed yet", "the edit is kept");
+
+    // Creates, comments and refused changes count too.
+    s.ws.add_comment(&s.reference(1), "offline").unwrap();
+    s.ws.create_issue(
+        "t:team/app",
+        &NewIssue {
+            title: "Offline".into(),
+            ..NewIssue::default()
+        },
+    )
+    .unwrap();
+    s.ws.edit_issue(&s.reference(2), &title_edit("Gone soon"))
+        .unwrap();
+    fake.delete_issue("team/app", s.numbers[2]);
+    let summary = s.sync().await;
+    assert_eq!(
+        summary.repos[0].push.failed, 1,
+        "the deleted issue's change"
+    );
+    s.ws.edit_issue(&s.reference(0), &title_edit("Edited again"))
+        .unwrap();
+    s.ws.add_comment(&s.reference(1), "offline again").unwrap();
+    let refused = s.ws.remove_repo("t:team/app", false).unwrap_err();
+    assert!(
+        refused.to_string().contains("3 local changes "),
+        "an update, a comment and a failed update: {refused}"
+    );
+
+    let discarded = s.ws.remove_repo("t:team/app", true).unwrap();
+    assert_eq!(discarded, 3);
+    assert!(s.ws.repos(Some("t")).unwrap().is_empty());
+    assert!(all_issues(&s).is_empty());
+    let log = s.ws.sync_log(10, None).unwrap();
+    assert_eq!(log[0].operation, "repo_remove");
+    assert!(
+        log[0].detail.contains("3 local changes discarded"),
+        "{}",
+        log[0].detail
+    );
+
+    // Nothing pending: no flag needed.
+    s.ws.add_repo("t:team/app", Default::default())
+        .await
+        .unwrap();
+    s.sync().await;
+    assert_eq!(s.ws.remove_repo("t:team/app", false).unwrap(), 0);
+}
+
+#[test]
+fn repo_remove_on_the_command_line_says_how_many_changes_wait() {
+    let fake = FakeGitHub::start();
+    fake.add_user("alice", Some("cli-rename-token"));
+    fake.add_repo("team/app", false);
+    let n = fake.create_issue(
+        "team/app",
+        SeedIssue {
+            title: "First",
+            ..SeedIssue::default()
+        },
+    );
+    let mut cli = Cli::new();
+    cli.env("ISSUESYNC_TOKEN_T", "cli-rename-token");
+    let web = fake.web_url();
+    let ok = |args: &[&str]| {
+        let run = cli.run(args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        run
+    };
+    ok(&[
+        "connection",
+        "add",
+        "--name",
+        "t",
+        "--provider",
+        "github",
+        "--url",
+        &web,
+    ]);
+    ok(&["repo", "add", "t:team/app"]);
+    ok(&["sync"]);
+    let reference = format!("t:team/app#{n}");
+    ok(&["edit", &reference, "--title", "Changed here"]);
+    ok(&["comment", &reference, "--body", "and said so"]);
+
+    let refused = cli.run(&["repo", "remove", "t:team/app"]);
+    let line = refused.failure_line();
+    assert!(
+        line.contains("2 local changes") && line.contains("--discard-pending"),
+        "{line}"
+    );
+    assert_eq!(
+        ok(&["show", &reference, "--json"]).json()["title"],
+        "Changed here",
+        "nothing was removed"
+    );
+
+    let removed = ok(&["repo", "remove", "t:team/app", "--discard-pending"]);
+    assert!(
+        removed.stdout.contains("2 local changes discarded"),
+        "{}",
+        removed.stdout
+    );
+    let list = ok(&["list", "--json"]).json();
+    assert_eq!(list.as_array().map(Vec::len), Some(0));
 }
