@@ -5,8 +5,8 @@
 //! pagination followed to the end with the `per_page` cap, inclusive `since`, sort and
 //! direction, ETags with 304s that do not spend the rate limit, label/milestone/assignee
 //! filters, PATCH and POST semantics, issue search and its lag, deleted and transferred
-//! issues, authentication, rate limits, injected failures, and writes that land although the
-//! connection dies.
+//! issues, renamed and transferred repositories (301/307 from every old URL), authentication,
+//! rate limits, injected failures, and writes that land although the connection dies.
 
 use std::collections::HashSet;
 use std::io::{Read, Write};
