@@ -63,6 +63,14 @@ pub enum Error {
         reference: String,
         status: &'static str,
     },
+    #[error(
+        "{reference} has {count} local {} not on the tracker yet: push {1} with `issuesync sync` \
+         first (refused ones: `issuesync list --status failed`), or remove the repository \
+         anyway, dropping {1}: `issuesync repo remove {reference} --discard-pending`",
+        if *.count == 1 { "change" } else { "changes" },
+        if *.count == 1 { "it" } else { "them" }
+    )]
+    PendingChanges { reference: String, count: u64 },
     #[error("{reference} has no open conflict on {field}; see `issuesync conflicts`")]
     NoConflict { reference: String, field: String },
     #[error("{value:?} is not a value for {field}: {problem}")]
@@ -122,6 +130,7 @@ impl Error {
             Self::NotOnTracker { .. } => "not_on_tracker",
             Self::NotAWebLink { .. } => "invalid_input",
             Self::NoConflict { .. } => "no_conflict",
+            Self::PendingChanges { .. } => "pending_changes",
             Self::SyncBusy { .. } => "sync_busy",
             Self::DataDir { .. } => "store_open",
         }

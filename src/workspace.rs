@@ -421,27 +421,50 @@ impl Workspace {
         Ok(labels::for_repo(self.store().conn(), repo.id)?)
     }
 
-    /// Stops mirroring a repository and deletes its mirrored issues.
+    /// Stops mirroring a repository and deletes its mirrored issues. While local changes
+    /// of it wait for the tracker (pending or refused edits, creates, comments), it is
+    /// removed only with `discard_pending`, and those changes are lost. Returns how many
+    /// were discarded.
     ///
     /// # Errors
-    /// A malformed reference, or a repository that is not mirrored.
-    pub fn remove_repo(&self, reference: &str) -> Result<()> {
+    /// A malformed reference, a repository that is not mirrored, or
+    /// [`Error::PendingChanges`] (nothing is removed then).
+    pub fn remove_repo(&self, reference: &str, discard_pending: bool) -> Result<u64> {
         let repo_ref = parse_repo_ref(reference)?;
         let connection = self.connection(&repo_ref.connection)?;
-        let repo = repos::by_path(self.store().conn(), connection.id, &repo_ref.path)?.ok_or(
-            Error::UnknownRepo {
-                reference: repo_ref.to_string(),
-            },
-        )?;
-        repos::delete(self.store().conn(), repo.id)?;
-        self.log(
-            Some(connection.id),
-            None,
-            "repo_remove",
-            LogResult::Ok,
-            &repo_ref.to_string(),
-        )?;
-        Ok(())
+        let mut store = self.store();
+        store.write(|tx| -> Result<u64> {
+            let repo =
+                repos::by_path(tx, connection.id, &repo_ref.path)?.ok_or(Error::UnknownRepo {
+                    reference: repo_ref.to_string(),
+                })?;
+            let pending = outbox::count_for_repo(tx, repo.id)?;
+            if pending > 0 && !discard_pending {
+                return Err(Error::PendingChanges {
+                    reference: repo_ref.to_string(),
+                    count: pending,
+                });
+            }
+            repos::delete(tx, repo.id)?;
+            let detail = match pending {
+                0 => repo_ref.to_string(),
+                1 => format!("{repo_ref} (1 local change discarded)"),
+                n => format!("{repo_ref} ({n} local changes discarded)"),
+            };
+            sync_log::append(
+                tx,
+                Timestamp::now(),
+                &LogEntry {
+                    connection_id: Some(connection.id),
+                    repo_id: None,
+                    issue_id: None,
+                    operation: "repo_remove",
+                    result: LogResult::Ok,
+                    detail: &detail,
+                },
+            )?;
+            Ok(pending)
+        })
     }
 
     // ----- sync --------------------------------------------------------------------

@@ -5,8 +5,8 @@
 //! pagination followed to the end with the `per_page` cap, inclusive `since`, sort and
 //! direction, ETags with 304s that do not spend the rate limit, label/milestone/assignee
 //! filters, PATCH and POST semantics, issue search and its lag, deleted and transferred
-//! issues, authentication, rate limits, injected failures, and writes that land although the
-//! connection dies.
+//! issues, renamed and transferred repositories (301/307 from every old URL), authentication,
+//! rate limits, injected failures, and writes that land although the connection dies.
 
 use std::collections::HashSet;
 use std::io::{Read, Write};
@@ -1029,6 +1029,135 @@ async fn fake_github_deleted_and_transferred_issues() {
     )
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn fake_github_renamed_and_transferred_repositories() {
+    let s = spec();
+    let g = seeded();
+    let id = g.repo_id(REPO).unwrap();
+    let n = issue(&g, "lives on");
+    g.add_comment(REPO, n, "bob", "so does this");
+    g.rename_repo(REPO, "acme/gadgets");
+    assert_eq!(g.repo_id("acme/gadgets"), Some(id), "the same repository");
+    assert_eq!(g.repo_id(REPO), None);
+
+    let api = g.api_url();
+    let repo = get(&g, &format!("/repos/{REPO}"), Auth::Anon).await;
+    assert_eq!(repo.status, StatusCode::MOVED_PERMANENTLY);
+    let location = format!("{api}/repositories/{id}");
+    assert_eq!(repo.header("location"), Some(location.as_str()));
+    assert_eq!(repo.body["message"], "Moved Permanently");
+    assert_eq!(repo.body["url"], location.as_str());
+    assert_valid(s, "GET", "/repos/o/r", &repo);
+    let followed = send_url(Method::GET, &location, Auth::Anon, None, &[]).await;
+    assert_eq!(followed.status, StatusCode::OK);
+    assert_eq!(followed.body["id"], id);
+    assert_eq!(followed.body["full_name"], "acme/gadgets");
+
+    // Every URL under the old path, with the same rest of the path and query.
+    let list = get(
+        &g,
+        &format!("/repos/{REPO}/issues?state=all&since=2026-01-05T00:00:00Z&per_page=5"),
+        Auth::Bearer(ALICE),
+    )
+    .await;
+    assert_eq!(list.status, StatusCode::MOVED_PERMANENTLY);
+    let to_list =
+        format!("{api}/repositories/{id}/issues?state=all&since=2026-01-05T00:00:00Z&per_page=5");
+    assert_eq!(list.header("location"), Some(to_list.as_str()));
+    assert_valid(s, "GET", "/repos/o/r/issues", &list);
+    let listed = send_url(Method::GET, &to_list, Auth::Bearer(ALICE), None, &[]).await;
+    assert_eq!(listed.field_of_items("number"), vec![n]);
+    assert!(listed.items()[0]["html_url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/acme/gadgets/issues/{n}")));
+    let one = get(&g, &format!("/repos/{REPO}/issues/{n}"), Auth::Anon).await;
+    assert_eq!(one.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(
+        one.header("location"),
+        Some(format!("{api}/repositories/{id}/issues/{n}").as_str())
+    );
+    assert_valid(s, "GET", "/repos/o/r/issues/1", &one);
+    let comments = get(
+        &g,
+        &format!("/repos/{REPO}/issues/{n}/comments"),
+        Auth::Anon,
+    )
+    .await;
+    assert_eq!(comments.status, StatusCode::MOVED_PERMANENTLY);
+    assert!(comments
+        .header("location")
+        .unwrap()
+        .ends_with(&format!("/repositories/{id}/issues/{n}/comments")));
+
+    // Writes are redirected with 307 and not carried out.
+    let before = g.github_issue("acme/gadgets", n).unwrap();
+    let patched = patch(&g, n, json!({ "title": "not here" })).await;
+    assert_eq!(patched.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(patched.body["message"], "Temporary Redirect");
+    assert_eq!(
+        patched.header("location"),
+        Some(format!("{api}/repositories/{id}/issues/{n}").as_str())
+    );
+    let created = write(
+        &g,
+        Method::POST,
+        &format!("/repos/{REPO}/issues"),
+        Auth::Bearer(ALICE),
+        json!({ "title": "not here either" }),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(g.github_issue("acme/gadgets", n), Some(before));
+    assert!(g.github_issue("acme/gadgets", n + 1).is_none());
+
+    // The new path works; so does the same write sent there.
+    let there = write(
+        &g,
+        Method::PATCH,
+        &format!("/repos/acme/gadgets/issues/{n}"),
+        Auth::Bearer(ALICE),
+        json!({ "title": "renamed along" }),
+    )
+    .await;
+    assert_eq!(there.status, StatusCode::OK);
+    assert_eq!(
+        there.body["repository_url"],
+        format!("{api}/repos/acme/gadgets")
+    );
+    assert_eq!(g.comments("acme/gadgets", n).len(), 1, "comments stay");
+
+    // A transfer to another owner is the same operation; renames chain.
+    g.rename_repo("acme/gadgets", "bob/gadgets");
+    for old in [REPO, "acme/gadgets"] {
+        let r = get(&g, &format!("/repos/{old}/issues/{n}"), Auth::Anon).await;
+        assert_eq!(r.status, StatusCode::MOVED_PERMANENTLY, "{old}");
+        assert!(r
+            .header("location")
+            .unwrap()
+            .ends_with(&format!("/repositories/{id}/issues/{n}")));
+    }
+    let moved = get(&g, &format!("/repositories/{id}"), Auth::Anon).await;
+    assert_eq!(moved.body["full_name"], "bob/gadgets");
+    assert_eq!(moved.body["owner"]["login"], "bob");
+
+    // A repository created at an old path ends its redirect.
+    g.add_repo(REPO, false);
+    let fresh = get(&g, &format!("/repos/{REPO}"), Auth::Anon).await;
+    assert_eq!(fresh.status, StatusCode::OK);
+    assert_ne!(fresh.body["id"], id);
+
+    // Where the caller cannot read the repository: 404, no hint where it went.
+    g.add_repository("acme/hidden", true);
+    g.add_collaborator("acme/hidden", "alice");
+    g.rename_repo("acme/hidden", "acme/hidden2");
+    let hidden = get(&g, "/repos/acme/hidden/issues", Auth::Bearer(EVE)).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    assert!(hidden.header("location").is_none());
+    let seen = get(&g, "/repos/acme/hidden/issues", Auth::Bearer(ALICE)).await;
+    assert_eq!(seen.status, StatusCode::MOVED_PERMANENTLY);
 }
 
 #[tokio::test]

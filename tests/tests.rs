@@ -16,6 +16,7 @@ mod github_contract;
 mod gitlab_sync;
 mod keychain;
 mod provider_story;
+mod repo_rename;
 mod sync_budget;
 mod sync_errors;
 mod tracker_capabilities;

@@ -139,7 +139,13 @@ pub async fn add_repo(
 
 #[tauri::command]
 pub fn remove_repo(state: State<'_, AppState>, reference: String) -> IpcResult<()> {
-    state.workspace.remove_repo(&reference).map_err(Into::into)
+    // Never drops local changes from the window: with changes waiting, the error says to
+    // sync first (or to use the CLI's `--discard-pending`).
+    state
+        .workspace
+        .remove_repo(&reference, false)
+        .map(|_discarded| ())
+        .map_err(Into::into)
 }
 
 #[tauri::command]

@@ -12,7 +12,10 @@
 //! - Writes are serial and at least one second apart (GitHub's secondary limits);
 //!   `state_reason` is only sent together with `state`; labels and assignees are sent
 //!   as the whole wanted set, which is what GitHub's PATCH takes.
-//! - A transferred issue answers 301 ([`ProviderError::Moved`]), a deleted one 410.
+//! - A transferred issue answers 301 ([`ProviderError::Moved`]), a deleted one 410. So
+//!   does every URL of a renamed or transferred repository (301 for reads, 307 for
+//!   writes, to `/repositories/{id}/…`); redirects are not followed here, and
+//!   [`Provider::get_repo_by_id`] says where the repository lives now.
 
 use std::time::Duration;
 
@@ -227,6 +230,18 @@ impl Provider for GitHub {
             )
             .await?;
         Ok(response.json::<wire::Repository>()?.into())
+    }
+
+    async fn get_repo_by_id(&self, remote_id: i64) -> Result<Option<RemoteRepo>, ProviderError> {
+        let response = self
+            .http
+            .get(
+                self.http
+                    .endpoint(&["repositories", &remote_id.to_string()]),
+                &format!("repository {remote_id}"),
+            )
+            .await?;
+        Ok(Some(response.json::<wire::Repository>()?.into()))
     }
 
     async fn list_labels(&self, full_path: &str) -> Result<Vec<Label>, ProviderError> {

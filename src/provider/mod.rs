@@ -323,6 +323,14 @@ pub trait Provider: Send + Sync {
     /// One repository by `owner/name` (GitLab: full path).
     async fn get_repo(&self, full_path: &str) -> Result<RemoteRepo, ProviderError>;
 
+    /// One repository by the tracker's id, under the path it has now. Trackers that
+    /// redirect the old path of a renamed or transferred repository (GitHub) answer it, so
+    /// a sync can follow the move; the others return `None` without asking.
+    async fn get_repo_by_id(&self, remote_id: i64) -> Result<Option<RemoteRepo>, ProviderError> {
+        let _ = remote_id;
+        Ok(None)
+    }
+
     /// All labels of a repository.
     async fn list_labels(&self, full_path: &str) -> Result<Vec<Label>, ProviderError>;
 

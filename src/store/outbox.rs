@@ -409,3 +409,17 @@ pub fn counts(db: &Db) -> Result<(u64, u64)> {
     )?;
     Ok((all as u64, failed as u64))
 }
+
+/// How many rows of repository `repo_id` wait, pending or failed: local changes that are
+/// not on the tracker.
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub fn count_for_repo(db: &Db, repo_id: i64) -> Result<u64> {
+    let count: i64 = db.query_row(
+        "SELECT count(*) FROM outbox o JOIN issues i ON i.id = o.issue_id WHERE i.repo_id = ?1",
+        [repo_id],
+        |r| r.get(0),
+    )?;
+    Ok(count as u64)
+}

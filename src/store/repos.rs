@@ -6,6 +6,9 @@
 //! - While a pull is in flight, `pull_since`/`pull_next_page`/`pull_high_water` record
 //!   how far it got, committed in the same transaction as each stored page; a crashed
 //!   pull resumes from there. They are cleared when the pull completes.
+//! - A repository renamed or transferred on the tracker keeps its row (and so its
+//!   issues, local edits and outbox rows, all keyed by ids); only its path and the stored
+//!   page links under the old path change ([`rename`]).
 
 use rusqlite::{Connection as Db, Row};
 
@@ -148,6 +151,40 @@ pub fn by_path(db: &Db, connection_id: i64, full_path: &str) -> Result<Option<Re
 /// [`StoreError`] on a write failure.
 pub fn delete(db: &Db, repo_id: i64) -> Result<bool> {
     Ok(db.execute("DELETE FROM repos WHERE id = ?1", [repo_id])? > 0)
+}
+
+/// Gives repository `repo_id` the path `new_path` it has on the tracker now (renamed or
+/// transferred there), and moves the page links of its issues and comments that start
+/// with `old_page_prefix` (`{web}/{old path}/`) to `new_page_prefix`. Nothing else
+/// changes: issues, local edits, conflicts and outbox rows hang off the row's id.
+/// Returns how many page links moved.
+///
+/// # Errors
+/// [`StoreError`] on a write failure, or when another mirrored repository of the
+/// connection has `new_path` already (the unique constraint).
+pub fn rename(
+    db: &Db,
+    repo_id: i64,
+    new_path: &str,
+    old_page_prefix: &str,
+    new_page_prefix: &str,
+) -> Result<usize> {
+    db.execute(
+        "UPDATE repos SET full_path = ?2 WHERE id = ?1",
+        (repo_id, new_path),
+    )?;
+    let moved_issues = db.execute(
+        "UPDATE issues SET remote_url = ?3 || substr(remote_url, length(?2) + 1)
+         WHERE repo_id = ?1 AND substr(remote_url, 1, length(?2)) = ?2",
+        (repo_id, old_page_prefix, new_page_prefix),
+    )?;
+    let moved_comments = db.execute(
+        "UPDATE comments SET remote_url = ?3 || substr(remote_url, length(?2) + 1)
+         WHERE issue_id IN (SELECT id FROM issues WHERE repo_id = ?1)
+           AND substr(remote_url, 1, length(?2)) = ?2",
+        (repo_id, old_page_prefix, new_page_prefix),
+    )?;
+    Ok(moved_issues + moved_comments)
 }
 
 /// Where the pulls of a repository stand.
@@ -311,4 +348,58 @@ pub fn mark_synced(db: &Db, repo_id: i64, at: Timestamp) -> Result<()> {
         (repo_id, at.to_string()),
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn a_rename_moves_the_path_and_only_the_links_under_the_old_one() {
+        let store = Store::open_in_memory().unwrap();
+        let db = store.conn();
+        db.execute_batch(
+            "INSERT INTO connections (id, name, provider, web_url, api_url, secret_key, created_at)
+                 VALUES (1, 'w', 'github', 'https://h', 'https://h/api/v3', 'k', 't');
+             INSERT INTO repos (id, connection_id, full_path, remote_id, created_at)
+                 VALUES (1, 1, 'o/app', 7, 't'), (2, 1, 'o/app2-old', 8, 't');
+             INSERT INTO issues (id, repo_id, remote_id, number, title, body, state, created_at,
+                 updated_at, remote_url) VALUES
+                 (1, 1, 10, 1, 'a', '', 'open', 't', 't', 'https://h/o/app/issues/1'),
+                 (2, 1, 11, 2, 'b', '', 'open', 't', 't', 'https://h/o/app2/issues/2'),
+                 (3, 2, 12, 1, 'c', '', 'open', 't', 't', 'https://h/o/app/issues/9');
+             INSERT INTO comments (id, issue_id, remote_id, body, created_at, updated_at, remote_url)
+                 VALUES (1, 1, 20, 'x', 't', 't', 'https://h/o/app/issues/1#issuecomment-20');",
+        )
+        .unwrap();
+        let moved = rename(db, 1, "n/app", "https://h/o/app/", "https://h/n/app/").unwrap();
+        assert_eq!(moved, 2, "issue 1 and its comment");
+        let url = |sql: &str| -> String { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            url("SELECT remote_url FROM issues WHERE id = 1"),
+            "https://h/n/app/issues/1"
+        );
+        assert_eq!(
+            url("SELECT remote_url FROM issues WHERE id = 2"),
+            "https://h/o/app2/issues/2",
+            "a longer name that starts alike is not under the old path"
+        );
+        assert_eq!(
+            url("SELECT remote_url FROM issues WHERE id = 3"),
+            "https://h/o/app/issues/9",
+            "another repository's issues stay"
+        );
+        assert_eq!(
+            url("SELECT remote_url FROM comments WHERE id = 1"),
+            "https://h/n/app/issues/1#issuecomment-20"
+        );
+        let renamed = by_path(db, 1, "n/app").unwrap().unwrap();
+        assert_eq!((renamed.id, renamed.remote_id), (1, Some(7)));
+        assert!(by_path(db, 1, "o/app").unwrap().is_none());
+        assert!(
+            rename(db, 2, "n/app", "https://h/o/app2-old/", "https://h/n/app/").is_err(),
+            "two rows of one connection never share a path"
+        );
+    }
 }

@@ -10,6 +10,8 @@
 //! - A repository that fails does not stop the others; its failure is reported and
 //!   written to the sync log, and whatever it stored before failing stays.
 //! - Every pull, success or failure, appends one sync-log row per repository.
+//! - A repository renamed or transferred on the tracker is followed ([`rename`]): nothing
+//!   is pushed to its old path, and a pull that meets its redirect runs again at the new one.
 
 pub mod merge;
 pub mod observe;
@@ -17,6 +19,7 @@ pub mod plan;
 pub mod pull;
 pub mod push;
 pub mod push_plan;
+pub mod rename;
 pub mod text_merge;
 
 use std::sync::Mutex;
@@ -213,6 +216,8 @@ pub async fn sync_connection(
         if options.retry_failed {
             lock(store).write(|tx| outbox::retry_failed(tx, repo.id, Timestamp::now()))?;
         }
+        let renamed = rename::before_push(store, provider, &connection.web_url, repo).await?;
+        let repo = renamed.as_ref().unwrap_or(repo);
         let mut push_report = push::PushReport::default();
         let pushed = push::push_repo(
             &push::PushContext {
@@ -248,7 +253,7 @@ pub async fn sync_connection(
             // The tracker refuses everything for now; the pull would fail too.
             Ok(Some(stop)) => Err(SyncError::Provider(stop)),
             Ok(None) => {
-                pull::pull_repo(
+                rename::pull_following(
                     store,
                     provider,
                     &connection.web_url,

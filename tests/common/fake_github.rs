@@ -122,6 +122,18 @@
 //!   the same names, assignees where they may be assigned there. The old number answers 301 with
 //!   `Location: {api}/repositories/{target id}/issues/{new number}` (plus the rest of the path)
 //!   and `{"message":"Moved Permanently","url":…}`.
+//! - A renamed or transferred repository ([`FakeGitHub::rename_repo`]; a transfer to another
+//!   owner is the same operation) keeps its id, issues, comments, labels, milestones and
+//!   collaborators and answers at its new path. Every API URL under its old path
+//!   (`/repos/{old owner}/{old name}/…`) redirects to `{api}/repositories/{id}/…` with the same
+//!   rest of the path and the same query: GET and HEAD answer 301 `{"message":"Moved
+//!   Permanently","url":<Location>,"documentation_url":…}` (the repository and issue
+//!   operations of the description list that 301), other methods 307 `Temporary Redirect`
+//!   ("301 or 307 HTTP redirect, depending on the type of request", GitHub's announcement
+//!   of repository redirects, 2015-04-17), and nothing is changed. A caller who cannot read the
+//!   repository gets 404 instead. Renames chain (every old path redirects); a repository
+//!   created later at an old path ends that path's redirect. Web pages of old paths are not
+//!   redirected (404).
 //! - Trait-made repositories ([`FakeTracker::add_repo`]) are team repositories: the owner is an
 //!   organization (unless a user of that login exists) and every user added so far is a
 //!   collaborator. `author_association` is OWNER, COLLABORATOR or NONE.
@@ -410,6 +422,15 @@ impl FakeGitHub {
         let to = w.repo_or_panic(to_repo);
         w.transfer(from, number, to)
             .unwrap_or_else(|| panic!("fake github: cannot transfer {repo}#{number}"))
+    }
+
+    /// Renames `old_path` to `new_path`, or transfers it to another owner (see the module doc):
+    /// the repository keeps its id and everything in it, and its old path redirects. Advances
+    /// the clock one second.
+    pub fn rename_repo(&self, old_path: &str, new_path: &str) {
+        let mut w = self.shared.world();
+        let ri = w.repo_or_panic(old_path);
+        w.rename(ri, new_path);
     }
 
     /// Snapshot of one issue or pull request; `None` when missing, deleted or transferred.
@@ -868,6 +889,8 @@ struct World {
     /// Index = id - ID_BASE_REPO - 1.
     repos: Vec<RepoRec>,
     repo_index: HashMap<String, usize>,
+    /// Old paths (lowercase) of renamed or transferred repositories → where they went.
+    renamed: HashMap<String, usize>,
     next_issue_id: u64,
     next_comment_id: u64,
     next_label_id: u64,
@@ -910,6 +933,7 @@ impl World {
             tokens: HashMap::new(),
             repos: Vec::new(),
             repo_index: HashMap::new(),
+            renamed: HashMap::new(),
             next_issue_id: ID_BASE_ISSUE,
             next_comment_id: ID_BASE_COMMENT,
             next_label_id: ID_BASE_LABEL,
@@ -1015,7 +1039,35 @@ impl World {
             created,
         });
         self.repo_index.insert(path.to_lowercase(), ri);
+        // A new repository at an old path ends that path's redirect.
+        self.renamed.remove(&path.to_lowercase());
         ri
+    }
+
+    /// Moves repository `ri` to `new_path` (a rename, or a transfer to another owner); its
+    /// old path redirects from now on.
+    fn rename(&mut self, ri: usize, new_path: &str) {
+        let new_path = new_path.trim_matches('/');
+        let (owner, name) = new_path
+            .split_once('/')
+            .filter(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
+            .unwrap_or_else(|| {
+                panic!("fake github: repository path {new_path:?} is not owner/name")
+            });
+        if let Some(other) = self.repo_by_path(new_path) {
+            assert_eq!(other, ri, "fake github: {new_path} exists already");
+        }
+        let old = self.full_name(ri).to_lowercase();
+        let owner = self.ensure_owner(owner);
+        self.tick();
+        self.repo_index.remove(&old);
+        self.repos[ri].owner = owner;
+        self.repos[ri].name = name.to_string();
+        self.repo_index.insert(new_path.to_lowercase(), ri);
+        self.renamed.remove(&new_path.to_lowercase());
+        if old != new_path.to_lowercase() {
+            self.renamed.insert(old, ri);
+        }
     }
 
     fn repo_by_path(&self, path: &str) -> Option<usize> {
@@ -1566,6 +1618,8 @@ struct Ctx<'a> {
     urls: &'a Urls,
     method: Method,
     query: Vec<(String, String)>,
+    /// The query as sent.
+    raw_query: &'a str,
     body: Option<Value>,
     doer: Option<u64>,
     /// The operation's documentation page (for error bodies).
@@ -1814,6 +1868,7 @@ async fn handle(
                 method: &parts.method,
                 path: &path,
                 query,
+                raw_query: parts.uri.query().unwrap_or(""),
                 authorization: authorization.as_deref(),
                 if_none_match: if_none_match.as_deref(),
                 parsed,
@@ -1859,6 +1914,8 @@ struct Incoming<'a> {
     /// Raw path.
     path: &'a str,
     query: Vec<(String, String)>,
+    /// The query as sent (for the `Location` of a redirect).
+    raw_query: &'a str,
     authorization: Option<&'a str>,
     if_none_match: Option<&'a str>,
     /// `None`: no body; `Some(Err)`: not JSON.
@@ -1877,6 +1934,7 @@ fn answer(
         method,
         path,
         query,
+        raw_query,
         authorization,
         if_none_match,
         parsed,
@@ -2021,6 +2079,7 @@ fn answer(
         urls,
         method: method.clone(),
         query,
+        raw_query,
         body: None,
         doer,
         doc: DOCS_ROOT,
@@ -2161,8 +2220,14 @@ fn route(w: &mut World, ctx: &mut Ctx<'_>, segs: &[&str]) -> ApiResult {
             search_issues(w, ctx)
         }
         ["repos", owner, name, rest @ ..] => {
-            let ri = w.repo_by_path(&format!("{owner}/{name}"));
-            repo_route(w, ctx, ri, rest)
+            let path = format!("{owner}/{name}");
+            let ri = w.repo_by_path(&path);
+            match w.renamed.get(&path.to_lowercase()).copied() {
+                Some(to) if ri.is_none() && w.can_read(to, ctx.doer) => {
+                    Err(repo_redirect(w, ctx, to, rest))
+                }
+                _ => repo_route(w, ctx, ri, rest),
+            }
         }
         ["repositories", id, rest @ ..] => {
             let ri = id.parse::<u64>().ok().and_then(|id| w.repo_by_id(id));
@@ -2247,6 +2312,35 @@ fn repo_route(w: &mut World, ctx: &mut Ctx<'_>, ri: Option<usize>, rest: &[&str]
             }
         }
         _ => Err(not_found(DOCS_ROOT)),
+    }
+}
+
+/// The answer to any request under the old path of a renamed or transferred repository: 301
+/// for GET and HEAD, 307 for other methods, to the same rest of the path and query under
+/// `{api}/repositories/{id}`.
+fn repo_redirect(w: &World, ctx: &Ctx<'_>, ri: usize, rest: &[&str]) -> ApiErr {
+    let mut location = repo_api_base(ctx, w, ri);
+    for segment in rest {
+        location.push('/');
+        location.push_str(segment);
+    }
+    if !ctx.raw_query.is_empty() {
+        location.push('?');
+        location.push_str(ctx.raw_query);
+    }
+    let (status, message) = if ctx.method == Method::GET || ctx.method == Method::HEAD {
+        (StatusCode::MOVED_PERMANENTLY, "Moved Permanently")
+    } else {
+        (StatusCode::TEMPORARY_REDIRECT, "Temporary Redirect")
+    };
+    ApiErr {
+        status,
+        body: json!({
+            "message": message,
+            "url": location,
+            "documentation_url": DOC_REDIRECT,
+        }),
+        headers: vec![("location".into(), location)],
     }
 }
 
