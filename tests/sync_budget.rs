@@ -16,6 +16,36 @@ use crate::two_way_sync::{retry, setup};
 
 const TOKEN: &str = "budget-token-alice-9";
 
+/// A fresh workspace with connection `t` (alice's token) mirroring `repo` with `filter`;
+/// nothing synced yet.
+async fn mirror(
+    t: &dyn FakeTracker,
+    repo: &str,
+    filter: issuesync::model::RepoFilter,
+) -> (TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(dir.path(), Box::new(MemoryStore::default()))
+        .unwrap()
+        .with_retry_policy(retry());
+    ws.add_connection(NewConnectionRequest {
+        name: "t".into(),
+        provider: t.kind(),
+        web_url: t.web_url(),
+        token: Some(Secret::new(TOKEN)),
+    })
+    .await
+    .unwrap();
+    ws.add_repo(&format!("t:{repo}"), filter).await.unwrap();
+    (dir, ws)
+}
+
+fn with_label(label: &str) -> issuesync::model::RepoFilter {
+    issuesync::model::RepoFilter {
+        labels: vec![label.into()],
+        milestone: None,
+    }
+}
+
 /// A GitHub repository `team/big` of `count` issues, mirrored by a fresh workspace.
 async fn big_repo(t: &FakeGitHub, count: usize) -> (TempDir, Workspace) {
     t.add_user("alice", Some(TOKEN));
@@ -29,19 +59,7 @@ async fn big_repo(t: &FakeGitHub, count: usize) -> (TempDir, Workspace) {
             },
         );
     }
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(dir.path(), Box::new(MemoryStore::default()))
-        .unwrap()
-        .with_retry_policy(retry());
-    ws.add_connection(NewConnectionRequest {
-        name: "t".into(),
-        provider: t.kind(),
-        web_url: t.web_url(),
-        token: Some(Secret::new(TOKEN)),
-    })
-    .await
-    .unwrap();
-    ws.add_repo("t:team/big", Default::default()).await.unwrap();
+    let (dir, ws) = mirror(t, "team/big", Default::default()).await;
     let summary = ws
         .sync(None, &SyncOptions::default(), &|_| {})
         .await
@@ -178,27 +196,7 @@ async fn a_deferred_create_in_a_filtered_repo(t: &dyn FakeTracker) {
             ..SeedIssue::default()
         },
     );
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(dir.path(), Box::new(MemoryStore::default()))
-        .unwrap()
-        .with_retry_policy(retry());
-    ws.add_connection(NewConnectionRequest {
-        name: "t".into(),
-        provider: t.kind(),
-        web_url: t.web_url(),
-        token: Some(Secret::new(TOKEN)),
-    })
-    .await
-    .unwrap();
-    ws.add_repo(
-        &format!("t:{repo}"),
-        issuesync::model::RepoFilter {
-            labels: vec!["team".into()],
-            milestone: None,
-        },
-    )
-    .await
-    .unwrap();
+    let (_dir, ws) = mirror(t, repo, with_label("team")).await;
     let options = SyncOptions::default();
     ws.sync(None, &options, &|_| {}).await.unwrap();
     ws.create_issue(
@@ -293,27 +291,7 @@ async fn an_issue_entering_late_brings_its_comments(t: &dyn FakeTracker) {
     );
     t.add_comment(repo, outside, "alice", "first words");
     t.add_comment(repo, outside, "alice", "second words");
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(dir.path(), Box::new(MemoryStore::default()))
-        .unwrap()
-        .with_retry_policy(retry());
-    ws.add_connection(NewConnectionRequest {
-        name: "t".into(),
-        provider: t.kind(),
-        web_url: t.web_url(),
-        token: Some(Secret::new(TOKEN)),
-    })
-    .await
-    .unwrap();
-    ws.add_repo(
-        &format!("t:{repo}"),
-        issuesync::model::RepoFilter {
-            labels: vec!["team".into()],
-            milestone: None,
-        },
-    )
-    .await
-    .unwrap();
+    let (_dir, ws) = mirror(t, repo, with_label("team")).await;
     let options = SyncOptions::default();
     ws.sync(None, &options, &|_| {}).await.unwrap();
     t.advance_clock(60);
