@@ -6,7 +6,9 @@
 //!   without a trailing slash, and any subpath (`https://host/gitea`) is preserved in
 //!   every URL built from it.
 //! - An issue's `remote_url` is the API's `html_url`/`web_url` whenever the API gives
-//!   one; [`issue_web_url`] is only the fallback ([`page_of`] picks).
+//!   one that is trusted ([`trusted_page`]: http or https, on the connection's own web
+//!   host and port); otherwise [`issue_web_url`] builds it from the web root
+//!   ([`page_of`] picks). A tracker's text never decides which program a click opens.
 
 use url::Url;
 
@@ -78,13 +80,28 @@ pub fn api_url(kind: ProviderKind, web_url: &str) -> String {
     }
 }
 
-/// The page of a tracker's issue of `repo`: the URL its API reported, else the one built
-/// from the connection's web root.
+/// The page of a tracker's issue of `repo`: the URL its API reported when it is
+/// trusted, else the one built from the connection's web root.
 pub fn page_of(repo: &Repo, web_url: &str, issue: &RemoteIssue) -> String {
     issue
         .remote_url
-        .clone()
+        .as_deref()
+        .and_then(|url| trusted_page(url, web_url))
         .unwrap_or_else(|| issue_web_url(repo.provider, web_url, &repo.full_path, issue.number))
+}
+
+/// `url` when a tracker's page may be stored and opened as it is: an absolute http or
+/// https URL, without credentials, on the host and port of the connection's web root
+/// `web_url`. Anything else (`file:`, `smb:`, another host, `javascript:`) is `None`.
+pub fn trusted_page(url: &str, web_url: &str) -> Option<String> {
+    let page = Url::parse(url.trim()).ok()?;
+    let root = Url::parse(web_url).ok()?;
+    let web_scheme = matches!(page.scheme(), "http" | "https");
+    let same_host = page.host_str().is_some()
+        && page.host_str() == root.host_str()
+        && page.port_or_known_default() == root.port_or_known_default();
+    let no_credentials = page.username().is_empty() && page.password().is_none();
+    (web_scheme && same_host && no_credentials).then(|| page.to_string())
 }
 
 /// The web page of issue `number` in `repo_path` (`owner/name`, or GitLab's full
@@ -183,6 +200,24 @@ mod tests {
         #[case] expected: &str,
     ) {
         assert_eq!(issue_web_url(kind, web, repo, number), expected);
+    }
+
+    #[rstest]
+    #[case::the_trackers_page("https://git.example/a/b/issues/1", true)]
+    #[case::upper_case_host("https://GIT.example/a/b/issues/1", true)]
+    #[case::a_file("file:///etc/passwd", false)]
+    #[case::smb("smb://git.example/share", false)]
+    #[case::javascript("javascript:alert(1)", false)]
+    #[case::another_host("https://evil.example/a/b/issues/1", false)]
+    #[case::another_port("https://git.example:8443/a/b/issues/1", false)]
+    #[case::credentials("https://x:y@git.example/a/b/issues/1", false)]
+    #[case::not_a_url("issues/1", false)]
+    fn only_pages_on_the_connections_host_are_trusted(#[case] url: &str, #[case] ok: bool) {
+        assert_eq!(
+            trusted_page(url, "https://git.example").is_some(),
+            ok,
+            "{url}"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod gitea_contract;
 mod gitea_sync;
 mod github_contract;
 mod gitlab_sync;
+mod hostile_content;
 mod keychain;
 mod provider_story;
 mod repo_rename;

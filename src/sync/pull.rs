@@ -163,8 +163,10 @@ pub async fn pull_repo(
         // A listing answered 304 throughout changed nothing, and a new comment would
         // have moved its issue's `updated_at`: skip the comment listing.
         CommentListing::RepoWide if all_unchanged && !plan.full => {}
-        CommentListing::RepoWide => pull_comments(store, provider, repo, report).await?,
-        CommentListing::PerIssue => pull_issue_comments(store, provider, repo, report).await?,
+        CommentListing::RepoWide => pull_comments(store, provider, web_url, repo, report).await?,
+        CommentListing::PerIssue => {
+            pull_issue_comments(store, provider, web_url, repo, report).await?
+        }
     }
     if provider.comment_listing() == CommentListing::RepoWide && comments_pulled_before {
         for (issue_id, number) in entered_late {
@@ -173,7 +175,7 @@ pub async fn pull_repo(
                 .await?;
             lock(store).write(|tx| -> Result<(), SyncError> {
                 for comment in &fetched {
-                    store_comment(tx, repo.connection_id, issue_id, comment, report)?;
+                    store_comment(tx, web_url, repo.connection_id, issue_id, comment, report)?;
                 }
                 Ok(())
             })?;
@@ -187,6 +189,7 @@ pub async fn pull_repo(
 async fn pull_issue_comments(
     store: &Mutex<Store>,
     provider: &dyn Provider,
+    web_url: &str,
     repo: &Repo,
     report: &mut RepoReport,
 ) -> Result<(), SyncError> {
@@ -209,7 +212,7 @@ async fn pull_issue_comments(
         };
         lock(store).write(|tx| -> Result<(), SyncError> {
             for comment in &fetched {
-                store_comment(tx, repo.connection_id, issue_id, comment, report)?;
+                store_comment(tx, web_url, repo.connection_id, issue_id, comment, report)?;
             }
             issues::mark_comments_synced(tx, issue_id, updated_at)?;
             Ok(())
@@ -278,6 +281,7 @@ async fn reconcile(
 async fn pull_comments(
     store: &Mutex<Store>,
     provider: &dyn Provider,
+    web_url: &str,
     repo: &Repo,
     report: &mut RepoReport,
 ) -> Result<(), SyncError> {
@@ -297,7 +301,7 @@ async fn pull_comments(
             for comment in &fetched.items {
                 // Comments on issues outside the repo's filter are not mirrored.
                 if let Some(issue_id) = issues::id_by_number(tx, repo.id, comment.issue_number)? {
-                    store_comment(tx, repo.connection_id, issue_id, comment, report)?;
+                    store_comment(tx, web_url, repo.connection_id, issue_id, comment, report)?;
                 }
             }
             Ok(())
@@ -314,6 +318,21 @@ async fn pull_comments(
     Ok(())
 }
 
+/// A comment whose page link is kept only when it is trusted
+/// ([`crate::remote_url::trusted_page`]).
+pub(crate) fn trusted_comment(
+    comment: &crate::model::RemoteComment,
+    web_url: &str,
+) -> crate::model::RemoteComment {
+    crate::model::RemoteComment {
+        remote_url: comment
+            .remote_url
+            .as_deref()
+            .and_then(|url| crate::remote_url::trusted_page(url, web_url)),
+        ..comment.clone()
+    }
+}
+
 /// `CONNECTION:OWNER/REPO`, how progress and reports name a repository.
 pub fn repo_label(repo: &Repo) -> String {
     format!("{}:{}", repo.connection, repo.full_path)
@@ -323,12 +342,14 @@ pub fn repo_label(repo: &Repo) -> String {
 /// adopted and leaves the outbox.
 fn store_comment(
     tx: &rusqlite::Connection,
+    web_url: &str,
     connection_id: i64,
     issue_id: i64,
     comment: &crate::model::RemoteComment,
     report: &mut RepoReport,
 ) -> Result<(), SyncError> {
-    match comments::upsert_remote(tx, connection_id, issue_id, comment)? {
+    let comment = trusted_comment(comment, web_url);
+    match comments::upsert_remote(tx, connection_id, issue_id, &comment)? {
         CommentUpsert::Unchanged => {}
         CommentUpsert::Stored => report.comments += 1,
         CommentUpsert::Adopted(comment_id) => crate::store::outbox::remove_comment(tx, comment_id)?,

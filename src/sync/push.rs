@@ -25,6 +25,7 @@
 use std::sync::Mutex;
 
 use super::observe::{adopt, observe_remote, Observed};
+use super::pull::trusted_comment;
 use super::push_plan::{judge_answer, on_push_failure, plan_update, AnswerVerdict, FailureAction};
 use super::{capabilities_of, lock, SyncError};
 use crate::model::{
@@ -536,7 +537,11 @@ async fn push_comment(
                 Ok(existing) => {
                     if let Some(found) = existing.into_iter().find(|c| c.body.contains(&marker)) {
                         lock(ctx.store).write(|tx| -> Result<(), SyncError> {
-                            comments::mark_pushed(tx, comment_id, &found)?;
+                            comments::mark_pushed(
+                                tx,
+                                comment_id,
+                                &trusted_comment(&found, ctx.web_url),
+                            )?;
                             outbox::remove(tx, entry.id)?;
                             Ok(())
                         })?;
@@ -556,7 +561,7 @@ async fn push_comment(
         {
             Ok(created) => {
                 lock(ctx.store).write(|tx| -> Result<(), SyncError> {
-                    comments::mark_pushed(tx, comment_id, &created)?;
+                    comments::mark_pushed(tx, comment_id, &trusted_comment(&created, ctx.web_url))?;
                     outbox::remove(tx, entry.id)?;
                     log(
                         ctx,

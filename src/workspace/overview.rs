@@ -228,8 +228,15 @@ impl Workspace {
     /// An unknown issue, or one created here and not pushed yet (it has no page).
     pub fn remote_url(&self, reference: &str) -> Result<String> {
         let detail = self.issue(reference)?;
-        detail.issue.remote_url.ok_or(Error::NotOnTracker {
-            reference: detail.issue.reference,
-        })
+        let url = detail.issue.remote_url.ok_or(Error::NotOnTracker {
+            reference: detail.issue.reference.clone(),
+        })?;
+        // Checked again before anything opens it: what the store holds may predate the
+        // check on the way in.
+        let connection =
+            crate::store::connections::by_name(self.store().conn(), &detail.issue.connection)?;
+        connection
+            .and_then(|c| crate::remote_url::trusted_page(&url, &c.web_url))
+            .ok_or(Error::NotAWebLink { url })
     }
 }

@@ -182,6 +182,14 @@ impl FakeGitea {
         self
     }
 
+    /// Makes the `html_url` of issues and comments start at `root` instead of the web
+    /// root: Gitea builds them from its `ROOT_URL` setting, so a hostile or misconfigured
+    /// server can send any address there (`file:///…`, another host).
+    pub fn with_page_root(self, root: &str) -> Self {
+        self.shared.world().page_root = Some(root.trim_end_matches('/').to_string());
+        self
+    }
+
     /// Starts a server as if Gitea ran with `ROOT_URL = http://127.0.0.1:PORT{subpath}/`,
     /// e.g. `"/gitea"`: API at `http://127.0.0.1:PORT/gitea/api/v1`.
     pub fn start_at_subpath(subpath: &str) -> FakeGitea {
@@ -535,6 +543,8 @@ struct World {
     after_next_read: Option<(usize, u64, RaceEdit)>,
     /// [`FakeGitea::with_body_normalisation`].
     normalise_bodies: bool,
+    /// [`FakeGitea::with_page_root`].
+    page_root: Option<String>,
 }
 
 type RaceEdit = Box<dyn FnOnce(&mut FakeIssue) + Send>;
@@ -571,6 +581,7 @@ impl World {
             delay_next_write: None,
             after_next_read: None,
             normalise_bodies: false,
+            page_root: None,
         }
     }
 
@@ -2030,9 +2041,12 @@ fn repo_html_url(ctx: &Ctx<'_>, r: &RepoRec) -> String {
     format!("{}{}/{}", ctx.app_url(), r.owner, r.name)
 }
 
-fn issue_html_url(ctx: &Ctx<'_>, r: &RepoRec, i: &FakeIssue) -> String {
+fn issue_html_url(ctx: &Ctx<'_>, w: &World, r: &RepoRec, i: &FakeIssue) -> String {
     let kind = if i.is_pull { "pulls" } else { "issues" };
-    format!("{}/{kind}/{}", repo_html_url(ctx, r), i.number)
+    match &w.page_root {
+        Some(root) => format!("{root}/{}/{kind}/{}", r.full_name(), i.number),
+        None => format!("{}/{kind}/{}", repo_html_url(ctx, r), i.number),
+    }
 }
 
 fn render_label(ctx: &Ctx<'_>, r: &RepoRec, l: &LabelRec) -> Value {
@@ -2085,7 +2099,7 @@ fn render_issue_labels(ctx: &Ctx<'_>, r: &RepoRec, i: &FakeIssue) -> Value {
 
 /// `convert.ToAPIIssue`.
 fn render_issue(ctx: &Ctx<'_>, w: &World, r: &RepoRec, i: &FakeIssue) -> Value {
-    let html_url = issue_html_url(ctx, r, i);
+    let html_url = issue_html_url(ctx, w, r, i);
     let assignees: Vec<Value> = i
         .assignees
         .iter()
@@ -2147,7 +2161,9 @@ fn render_issue(ctx: &Ctx<'_>, w: &World, r: &RepoRec, i: &FakeIssue) -> Value {
 /// `convert.ToAPIComment`.
 fn render_comment(ctx: &Ctx<'_>, w: &World, r: &RepoRec, c: &FakeComment) -> Value {
     let issue = r.issues.get(&c.issue_number);
-    let html = issue.map(|i| issue_html_url(ctx, r, i)).unwrap_or_default();
+    let html = issue
+        .map(|i| issue_html_url(ctx, w, r, i))
+        .unwrap_or_default();
     let is_pull = issue.is_some_and(|i| i.is_pull);
     json!({
         "id": c.id,
