@@ -43,9 +43,12 @@ fn sanitizer() -> ammonia::Builder<'static> {
     builder
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .link_rel(Some("noopener noreferrer nofollow"))
+        // Task-list boxes only: whatever an issue writes, an input is a disabled
+        // checkbox (an allowed `type` attribute would let any value through).
         .add_tags(["input"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
-        .add_tag_attribute_values("input", "type", ["checkbox"])
+        .add_tag_attributes("input", ["checked"])
+        .set_tag_attribute_value("input", "type", "checkbox")
+        .set_tag_attribute_value("input", "disabled", "")
         .add_tag_attributes("img", ["src", "alt", "title"])
         .add_tag_attributes("code", ["class"])
         .add_tag_attributes("th", ["align"])
@@ -98,6 +101,20 @@ mod tests {
     #[case::relative("/o/r/issues/1", false)]
     fn only_web_links_open_outside(#[case] url: &str, #[case] ok: bool) {
         assert_eq!(web_link(url).is_ok(), ok, "{url}");
+    }
+
+    #[rstest]
+    #[case::text("<input type=\"text\" value=\"secret\">")]
+    #[case::password("<input type=password>")]
+    #[case::file("<input type=\"file\">")]
+    #[case::enabled_checkbox("<input type=\"checkbox\">")]
+    fn every_input_is_a_disabled_checkbox(#[case] input: &str) {
+        let html = to_safe_html(input);
+        assert!(html.contains("type=\"checkbox\""), "{html}");
+        assert!(html.contains("disabled"), "{html}");
+        for other in ["text", "password", "file", "value="] {
+            assert!(!html.contains(other), "{other} survived in {html}");
+        }
     }
 
     #[test]
