@@ -25,7 +25,12 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("issuesync: error: {}", error_line(&err));
+            // Error messages can quote a tracker's answer: no escapes reach the terminal.
+            let line: String = error_line(&err)
+                .chars()
+                .filter(|c| !c.is_control() || *c == '\t')
+                .collect();
+            eprintln!("issuesync: error: {line}");
             ExitCode::FAILURE
         }
     }

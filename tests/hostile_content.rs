@@ -62,3 +62,69 @@ async fn a_stored_link_is_checked_again_before_it_is_opened() {
     assert_eq!(err.code(), "invalid_input", "{err}");
     assert!(s.ws.remote_url(&s.reference(1)).is_ok());
 }
+
+const ESCAPES: &str = "\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{1b}]8;;https://evil.example\u{7}";
+
+/// Text from a tracker printed to a terminal loses the control characters a terminal
+/// acts on (OSC 52 clipboard writes, OSC 8 disguised links, screen clears); `--json`
+/// keeps every byte.
+#[test]
+fn tracker_text_reaches_the_terminal_without_escapes_and_json_exactly() {
+    use crate::common::tracker::{FakeTracker, NewIssue};
+    let t = FakeGitea::start();
+    FakeTracker::add_user(&t, "alice", Some("hostile-token-1"));
+    FakeTracker::add_repo(&t, "team/app", false);
+    let title = format!("Evil{ESCAPES} title");
+    let body = format!("first line\n{ESCAPES}second line\tend");
+    let n = FakeTracker::create_issue(
+        &t,
+        "team/app",
+        NewIssue {
+            title: &title,
+            body: &body,
+            ..NewIssue::default()
+        },
+    );
+    FakeTracker::add_comment(&t, "team/app", n, "alice", &format!("comment{ESCAPES}"));
+    let mut cli = crate::common::cli::Cli::new();
+    cli.env("ISSUESYNC_TOKEN_T", "hostile-token-1");
+    let url = FakeTracker::web_url(&t);
+    for args in [
+        vec![
+            "connection",
+            "add",
+            "--name",
+            "t",
+            "--provider",
+            "gitea",
+            "--url",
+            &url,
+        ],
+        vec!["repo", "add", "t:team/app"],
+        vec!["sync"],
+    ] {
+        let run = cli.run(&args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    }
+    let reference = format!("t:team/app#{n}");
+    for args in [vec!["list"], vec!["show", &reference], vec!["log"]] {
+        let run = cli.run(&args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(
+            !run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'),
+            "{args:?} printed escapes: {:?}",
+            run.stdout
+        );
+        if args[0] != "log" {
+            assert!(run.stdout.contains("Evil"), "{args:?}: {}", run.stdout);
+        }
+    }
+    let shown = cli.run(&["show", &reference]).stdout;
+    assert!(
+        shown.contains("first line\n") && shown.contains("line\tend"),
+        "{shown}"
+    );
+    let json = cli.run(&["show", &reference, "--json"]).json();
+    assert_eq!(json["title"], title.as_str(), "JSON is exact");
+    assert_eq!(json["body"], body.as_str());
+}

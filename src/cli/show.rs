@@ -25,22 +25,23 @@ impl Show {
             return Ok(ExitCode::SUCCESS);
         }
         let i = &detail.issue;
-        println!("{}  {}", i.reference, i.title);
+        let clean = super::output::clean;
+        println!("{}  {}", i.reference, clean(&i.title));
         println!(
             "{} · opened by {} on {} · updated {}",
             i.state,
-            i.author.as_deref().unwrap_or("unknown"),
+            clean(i.author.as_deref().unwrap_or("unknown")),
             i.created_at.as_datetime().format("%Y-%m-%d"),
             i.updated_at.as_datetime().format("%Y-%m-%d %H:%M UTC"),
         );
         if !i.labels.is_empty() {
-            println!("labels: {}", i.labels.join(", "));
+            println!("labels: {}", clean(&i.labels.join(", ")));
         }
         if !i.assignees.is_empty() {
-            println!("assignees: {}", i.assignees.join(", "));
+            println!("assignees: {}", clean(&i.assignees.join(", ")));
         }
         if let Some(m) = &i.milestone {
-            println!("milestone: {m}");
+            println!("milestone: {}", clean(m));
         }
         if i.remote_status.as_str() != "present" {
             println!(
@@ -49,7 +50,7 @@ impl Show {
             );
         }
         match &i.remote_url {
-            Some(url) => println!("{url}"),
+            Some(url) => println!("{}", clean(url)),
             None => println!("not on the tracker yet: the next sync creates it"),
         }
         for change in &detail.pending {
@@ -58,14 +59,14 @@ impl Show {
                 (false, Some(m)) => format!("waiting to retry ({m})"),
                 _ => "waiting for the next sync".to_string(),
             };
-            println!("local {}: {what}", change.kind.as_str());
+            println!("local {}: {}", change.kind.as_str(), clean(&what));
         }
         for c in &detail.conflicts {
             println!(
                 "conflict on {}: local {:?}, tracker {:?} (issuesync resolve {} --field {} --take local|remote)",
                 c.field,
-                super::output::truncate(&c.local.display(), 40),
-                super::output::truncate(&c.remote.display(), 40),
+                clean(&super::output::truncate(&c.local.display(), 40)),
+                clean(&super::output::truncate(&c.remote.display(), 40)),
                 i.reference,
                 c.field
             );
@@ -75,22 +76,22 @@ impl Show {
         println!(
             "{}",
             if body.is_empty() {
-                "(no description)"
+                "(no description)".into()
             } else {
-                &body
+                clean(&body)
             }
         );
         for c in &detail.comments {
             println!();
             println!(
                 "── {} on {}",
-                c.author.as_deref().unwrap_or("unknown"),
+                clean(c.author.as_deref().unwrap_or("unknown")),
                 c.created_at.as_datetime().format("%Y-%m-%d %H:%M UTC")
             );
             if c.remote_id.is_none() {
                 println!("(not pushed yet)");
             }
-            println!("{}", strip_client_marker(&c.body));
+            println!("{}", clean(&strip_client_marker(&c.body)));
         }
         Ok(ExitCode::SUCCESS)
     }

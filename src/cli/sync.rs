@@ -86,7 +86,11 @@ fn show_progress(event: SyncEvent, live: bool) {
                         String::new()
                     }
                 ),
-                Some(e) => eprintln!("{}: failed: {}", report.repo, e.message),
+                Some(e) => eprintln!(
+                    "{}: failed: {}",
+                    report.repo,
+                    super::output::clean(&e.message)
+                ),
             }
         }
     }
