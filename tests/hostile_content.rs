@@ -128,3 +128,72 @@ fn tracker_text_reaches_the_terminal_without_escapes_and_json_exactly() {
     assert_eq!(json["title"], title.as_str(), "JSON is exact");
     assert_eq!(json["body"], body.as_str());
 }
+
+/// A server whose `Link: rel="next"` points back at the same page: the listing stops
+/// with an error naming the server, and the pages stored before stay.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_listing_whose_next_link_repeats_stops() {
+    use crate::common::tracker::{FakeTracker, NewIssue};
+    let t = FakeGitea::start().with_looping_next_links();
+    FakeTracker::add_user(&t, "alice", Some("loop-token"));
+    FakeTracker::add_repo(&t, "team/app", false);
+    for i in 0..60 {
+        FakeTracker::create_issue(
+            &t,
+            "team/app",
+            NewIssue {
+                title: &format!("Issue {i}"),
+                ..NewIssue::default()
+            },
+        );
+    }
+    let (_dir, ws) = crate::two_way_sync::workspace_on(&t, "loop-token").await;
+    let summary = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        ws.sync(None, &issuesync::sync::SyncOptions::default(), &|_| {}),
+    )
+    .await
+    .expect("the listing ended")
+    .unwrap();
+    let error = summary.repos[0].error.as_ref().expect("it stopped");
+    assert_eq!(error.code, "bad_response", "{error:?}");
+    let host = FakeTracker::web_url(&t).replace("http://", "");
+    assert!(
+        error.message.contains(&host) && error.message.contains("came before"),
+        "{error:?}"
+    );
+    let stored = ws
+        .issues(&issuesync::store::issues::IssueQuery::default())
+        .unwrap();
+    assert_eq!(stored.len(), 50, "the first page stays stored");
+}
+
+/// An answer larger than the cap (32 MiB) is refused, streamed and counted, with an
+/// error naming the server; what the mirror holds stays.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_answer_is_refused_and_nothing_stored_is_lost() {
+    use crate::common::tracker::{FakeTracker, NewIssue};
+    let t = FakeGitea::start();
+    let s = setup(&t).await;
+    let huge = "x".repeat(issuesync::provider::MAX_RESPONSE_BYTES + 1024);
+    FakeTracker::create_issue(
+        &t,
+        s.repo,
+        NewIssue {
+            title: "Huge",
+            body: &huge,
+            ..NewIssue::default()
+        },
+    );
+    let summary =
+        s.ws.sync(None, &issuesync::sync::SyncOptions::default(), &|_| {})
+            .await
+            .unwrap();
+    let error = summary.repos[0].error.as_ref().expect("refused");
+    let host = FakeTracker::web_url(&t).replace("http://", "");
+    assert!(
+        error.message.contains(&host) && error.message.contains("32 MiB"),
+        "{error:?}"
+    );
+    assert_eq!(s.local(0).issue.title, "Crash on start", "the mirror stays");
+}

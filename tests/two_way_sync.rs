@@ -84,6 +84,27 @@ impl Setup {
     }
 }
 
+/// A workspace (in a temp dir) with connection `t` on the fake, mirroring its `team/app`
+/// (GitLab: `team/backend/app`); nothing synced yet.
+pub(crate) async fn workspace_on(t: &dyn FakeTracker, token: &str) -> (TempDir, Workspace) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = Workspace::open(dir.path(), Box::new(MemoryStore::default()))
+        .unwrap()
+        .with_retry_policy(retry());
+    ws.add_connection(NewConnectionRequest {
+        name: "t".into(),
+        provider: t.kind(),
+        web_url: t.web_url(),
+        token: Some(Secret::new(token)),
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{}: connection add: {e}", t.kind()));
+    ws.add_repo(&format!("t:{}", repo_path(t)), RepoFilter::default())
+        .await
+        .unwrap();
+    (dir, ws)
+}
+
 pub(crate) async fn setup(t: &dyn FakeTracker) -> Setup {
     let repo = repo_path(t);
     t.add_user("alice", Some(TOKEN));
@@ -121,21 +142,7 @@ pub(crate) async fn setup(t: &dyn FakeTracker) -> Setup {
             },
         ),
     ];
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(dir.path(), Box::new(MemoryStore::default()))
-        .unwrap()
-        .with_retry_policy(retry());
-    ws.add_connection(NewConnectionRequest {
-        name: "t".into(),
-        provider: t.kind(),
-        web_url: t.web_url(),
-        token: Some(Secret::new(TOKEN)),
-    })
-    .await
-    .unwrap_or_else(|e| panic!("{}: connection add: {e}", t.kind()));
-    ws.add_repo(&format!("t:{repo}"), RepoFilter::default())
-        .await
-        .unwrap();
+    let (dir, ws) = workspace_on(t, TOKEN).await;
     let s = Setup {
         _dir: dir,
         ws,

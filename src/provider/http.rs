@@ -164,6 +164,18 @@ pub(crate) fn link_target(header: &str, rel: &str) -> Option<String> {
     })
 }
 
+/// The largest answer body read from a tracker.
+pub const MAX_RESPONSE_BYTES: usize = 32 << 20;
+
+/// `host[:port]` of a URL, for messages that name the server.
+pub fn host_of(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        _ => url.to_string(),
+    }
+}
+
 /// What the last answers said about the rate limit and pacing.
 #[derive(Debug, Default)]
 struct Gate {
@@ -452,11 +464,7 @@ impl HttpClient {
         let headers = response.headers().clone();
         let final_url = response.url().clone();
         self.note_rate_limit(&headers);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport(url, e))?
-            .to_vec();
+        let body = self.read_capped(response, url).await?;
         if status.is_success() || status == StatusCode::NOT_MODIFIED {
             self.lock_state().secondary_strikes = 0;
             return Ok(Response {
@@ -467,6 +475,26 @@ impl HttpClient {
             });
         }
         Err(self.classify(status, &headers, &body, url, what))
+    }
+
+    /// Reads a body, streamed and counted: more than [`MAX_RESPONSE_BYTES`] is refused
+    /// (a hostile or broken server must not exhaust memory).
+    async fn read_capped(
+        &self,
+        mut response: reqwest::Response,
+        url: &Url,
+    ) -> Result<Vec<u8>, Attempt> {
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(url, e))? {
+            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(Attempt::Final(ProviderError::TooLarge {
+                    host: host_of(url),
+                    limit_mib: MAX_RESPONSE_BYTES >> 20,
+                }));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     /// Remembers an exhausted rate limit so the next request waits for its reset.

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use capabilities::{AssigneeCapacity, BodyRules, Capabilities, NameMatching};
-pub use http::RetryPolicy;
+pub use http::{host_of, RetryPolicy, MAX_RESPONSE_BYTES};
 
 use crate::model::{
     Field, IssueState, Label, Milestone, ProviderKind, RemoteComment, RemoteIssue, RemoteRepo,
@@ -254,6 +254,10 @@ pub enum ProviderError {
     },
     #[error("the tracker sent a page link to another host ({url}); refusing to follow it with the token")]
     ForeignLink { url: String },
+    #[error("{host} sent an answer larger than {limit_mib} MiB; refused (what is stored stays)")]
+    TooLarge { host: String, limit_mib: usize },
+    #[error("{host} keeps paging: {problem}; stopped (what is stored stays)")]
+    EndlessListing { host: String, problem: String },
     #[error("{0}")]
     InvalidInput(String),
     #[error("the tracker answered a write with an unexpected status {status} for {url}")]
@@ -282,7 +286,10 @@ impl ProviderError {
             Self::NeedsToken => "needs_token",
             Self::Unreachable { .. } => "unreachable",
             Self::Transport { .. } | Self::Server { .. } => "transport",
-            Self::Decode { .. } | Self::ForeignLink { .. } => "bad_response",
+            Self::Decode { .. }
+            | Self::ForeignLink { .. }
+            | Self::TooLarge { .. }
+            | Self::EndlessListing { .. } => "bad_response",
             Self::InvalidInput(_) => "invalid_input",
             Self::UnexpectedStatus { .. } => "bad_response",
         }

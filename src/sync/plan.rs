@@ -174,6 +174,38 @@ impl IncrementalPass {
     }
 }
 
+/// The most pages one listing may take (a million issues at 50 a page are 20,000).
+pub const MAX_LISTING_PAGES: usize = 50_000;
+
+/// Keeps a listing from going on forever against a broken or hostile server: a next-page
+/// link seen before, or more than [`MAX_LISTING_PAGES`] pages, stops it.
+#[derive(Debug, Clone, Default)]
+pub struct PageGuard {
+    links: HashSet<String>,
+    pages: usize,
+}
+
+impl PageGuard {
+    /// Notes that the listing goes on, to the link `next` (`None`: from a time).
+    ///
+    /// # Errors
+    /// Why the listing must stop.
+    pub fn go_on(&mut self, next: Option<&str>) -> Result<(), String> {
+        self.pages += 1;
+        if self.pages > MAX_LISTING_PAGES {
+            return Err(format!(
+                "more than {MAX_LISTING_PAGES} pages in one listing"
+            ));
+        }
+        match next {
+            Some(link) if !self.links.insert(link.to_string()) => {
+                Err(format!("the next-page link {link} came before"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// The larger of two optional times.
 pub fn later(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     match (a, b) {
@@ -255,6 +287,16 @@ mod tests {
             cursor: pass.cursor(high_water).map_or(0, secs),
             high_water: high_water.map_or(0, secs),
         }
+    }
+
+    #[test]
+    fn a_listing_stops_at_a_repeated_link() {
+        let mut guard = PageGuard::default();
+        assert!(guard.go_on(Some("https://h/x?page=2")).is_ok());
+        assert!(guard.go_on(None).is_ok());
+        assert!(guard.go_on(Some("https://h/x?page=3")).is_ok());
+        let err = guard.go_on(Some("https://h/x?page=2")).unwrap_err();
+        assert!(err.contains("came before"), "{err}");
     }
 
     #[test]

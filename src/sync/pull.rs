@@ -20,7 +20,8 @@ use std::sync::Mutex;
 
 use super::observe::{observe_remote, Observed};
 use super::plan::{
-    absent_after_full_listing, comments_since, later, Continuation, IncrementalPass, PullPlan,
+    absent_after_full_listing, comments_since, later, Continuation, IncrementalPass, PageGuard,
+    PullPlan,
 };
 use super::{lock, RepoReport, SyncError, SyncEvent};
 use crate::model::ConflictPolicy;
@@ -62,6 +63,7 @@ pub async fn pull_repo(
     let by_time = !plan.full && provider.listing_order() == ListingOrder::UpdatedAscending;
     let mut listing = plan.listing.clone();
     let mut pass = IncrementalPass::default();
+    let mut guard = PageGuard::default();
     loop {
         let fetched = provider
             .list_issues(&repo.full_path, &listing, page.as_deref())
@@ -138,7 +140,12 @@ pub async fn pull_repo(
             total: fetched.total,
         });
         match next {
-            Some(next_page) => page = next_page,
+            Some(next_page) => {
+                guard
+                    .go_on(next_page.as_deref())
+                    .map_err(|problem| endless(web_url, problem))?;
+                page = next_page;
+            }
             None => break,
         }
     }
@@ -291,6 +298,7 @@ async fn pull_comments(
     };
     let mut page: Option<String> = None;
     let mut high_water: Option<Timestamp> = None;
+    let mut guard = PageGuard::default();
     loop {
         let fetched = provider
             .list_comments(&repo.full_path, since, page.as_deref())
@@ -308,7 +316,12 @@ async fn pull_comments(
         })?;
         drop(db);
         match fetched.next {
-            Some(next) => page = Some(next),
+            Some(next) => {
+                guard
+                    .go_on(Some(&next))
+                    .map_err(|problem| endless(web_url, problem))?;
+                page = Some(next);
+            }
             None => break,
         }
     }
@@ -316,6 +329,14 @@ async fn pull_comments(
         lock(store).write(|tx| repos::advance_comments_cursor(tx, repo.id, cursor))?;
     }
     Ok(())
+}
+
+/// The error of a listing that would not end, naming the server.
+pub(crate) fn endless(web_url: &str, problem: String) -> SyncError {
+    let host = url::Url::parse(web_url)
+        .map(|u| crate::provider::host_of(&u))
+        .unwrap_or_else(|_| web_url.to_string());
+    SyncError::Provider(ProviderError::EndlessListing { host, problem })
 }
 
 /// A comment whose page link is kept only when it is trusted

@@ -421,6 +421,7 @@ async fn find_created(
         ..IssueListing::default()
     };
     let mut page: Option<String> = None;
+    let mut guard = super::plan::PageGuard::default();
     loop {
         let fetched = ctx
             .provider
@@ -432,7 +433,15 @@ async fn find_created(
         let reached_older = fetched.items.iter().any(|i| i.created_at < oldest);
         match fetched.next {
             // A repository never pulled (no tracker time known) is walked in full.
-            Some(next) if cursor.is_none() || !reached_older => page = Some(next),
+            Some(next) if cursor.is_none() || !reached_older => {
+                guard.go_on(Some(&next)).map_err(|problem| {
+                    let host = url::Url::parse(ctx.web_url)
+                        .map(|u| crate::provider::host_of(&u))
+                        .unwrap_or_default();
+                    ProviderError::EndlessListing { host, problem }
+                })?;
+                page = Some(next);
+            }
             _ => return Ok(None),
         }
     }

@@ -214,6 +214,8 @@ pub fn on_push_failure(
         | ProviderError::NeedsToken
         | ProviderError::Decode { .. }
         | ProviderError::ForeignLink { .. }
+        | ProviderError::TooLarge { .. }
+        | ProviderError::EndlessListing { .. }
         | ProviderError::InvalidInput(_)
         | ProviderError::UnexpectedStatus { .. } => FailureAction::Fail,
     }

@@ -159,6 +159,8 @@ struct Shared {
     subpath: String,
     /// `http://127.0.0.1:PORT{subpath}`.
     web_url: String,
+    /// [`FakeGitea::with_looping_next_links`].
+    loop_next_links: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -179,6 +181,15 @@ impl FakeGitea {
     /// this switch stands for "a tracker that normalises", not for a Gitea setting).
     pub fn with_body_normalisation(self, on: bool) -> Self {
         self.shared.world().normalise_bodies = on;
+        self
+    }
+
+    /// Makes every `Link: rel="next"` point at the page it came with, as a broken or
+    /// hostile server might: a client that follows links blindly never ends.
+    pub fn with_looping_next_links(self) -> Self {
+        self.shared
+            .loop_next_links
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self
     }
 
@@ -205,6 +216,7 @@ impl FakeGitea {
             world: Mutex::new(World::new()),
             subpath,
             web_url,
+            loop_next_links: std::sync::atomic::AtomicBool::new(false),
         });
         let app = Router::new()
             .fallback(handle)
@@ -1042,8 +1054,13 @@ impl Ctx<'_> {
                 encoded
             )
         };
+        let looping = self
+            .shared
+            .loop_next_links
+            .load(std::sync::atomic::Ordering::Relaxed);
         if has_next {
-            links.push(format!("<{}>; rel=\"next\"", url_for(cur + 1)));
+            let next = if looping { cur } else { cur + 1 };
+            links.push(format!("<{}>; rel=\"next\"", url_for(next)));
             links.push(format!("<{}>; rel=\"last\"", url_for(total_pages)));
         }
         if cur != 1 {
