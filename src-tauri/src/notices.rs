@@ -2,7 +2,9 @@
 //! showing them with `notify-rust`, where a click focuses the issue when the platform
 //! reports clicks.
 //!
-//! Invariants: each kind can be switched off in the settings; a first import never
+//! Invariants: titles and bodies are escaped (`&`, `<`, `>`) and free of control
+//! characters, since notification daemons may render markup and issue titles are
+//! anyone's text; each kind can be switched off in the settings; a first import never
 //! notifies "assigned to you" for everything it brings; "sync failing" fires once per
 //! streak (when it reaches the threshold), not on every failed attempt after.
 
@@ -92,6 +94,28 @@ pub fn notices_for(settings: &AppSettings, outcome: &SyncOutcome<'_>) -> Vec<Not
         }
     }
     notices
+        .into_iter()
+        .map(|n| Notice {
+            title: escape_markup(&n.title),
+            body: escape_markup(&n.body),
+            ..n
+        })
+        .collect()
+}
+
+/// `text` safe for a notification daemon that renders markup.
+fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if c.is_control() && c != '\n' => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Shows a notice; a click emits `focus-issue` and brings the window forward.
@@ -173,6 +197,23 @@ mod tests {
             sync_status: SyncStatus::Synced,
             remote_status: RemoteStatus::Present,
         }
+    }
+
+    #[test]
+    fn issue_text_in_a_notice_is_escaped_for_markup_daemons() {
+        let mut evil = issue("w:o/r#9");
+        evil.title = "<b>free</b> & <a href=\"x\">click</a>\u{1b}[2J".into();
+        let outcome = SyncOutcome {
+            connection: "w",
+            newly_assigned: vec![&evil],
+            had_issues_before: true,
+            ..SyncOutcome::default()
+        };
+        let notices = notices_for(&AppSettings::default(), &outcome);
+        assert_eq!(
+            notices[0].body,
+            "w:o/r#9: &lt;b&gt;free&lt;/b&gt; &amp; &lt;a href=\"x\"&gt;click&lt;/a&gt;[2J"
+        );
     }
 
     #[test]
