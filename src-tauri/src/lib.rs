@@ -99,11 +99,21 @@ pub fn run() {
 #[cfg(test)]
 mod tests {
     /// The window may run only the app's own scripts: no inline or eval'd script, no
-    /// remote code, no frames, and network access only to the IPC bridge.
+    /// remote code, no frames, no forms or base URL to redirect, and network access only
+    /// to the IPC bridge. Read from the file the build reads (`src-tauri/tauri.conf.json`
+    /// is a link to the one top-level config).
+    #[test]
+    fn there_is_one_tauri_config_and_the_build_reads_it() {
+        let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let built = std::fs::canonicalize(here.join("tauri.conf.json")).unwrap();
+        let top = std::fs::canonicalize(here.join("../tauri.conf.json")).unwrap();
+        assert_eq!(built, top, "src-tauri/tauri.conf.json must be the top-level file");
+    }
+
     #[test]
     fn the_content_security_policy_allows_nothing_beyond_the_app_itself() {
         let config: serde_json::Value =
-            serde_json::from_str(include_str!("../../tauri.conf.json")).unwrap();
+            serde_json::from_str(include_str!("../tauri.conf.json")).unwrap();
         let csp = config["app"]["security"]["csp"]
             .as_str()
             .expect("a CSP is set");
@@ -117,6 +127,9 @@ mod tests {
         assert_eq!(directive("default-src"), ["'self'"]);
         assert_eq!(directive("script-src"), ["'self'"], "{csp}");
         assert_eq!(directive("style-src"), ["'self'"], "{csp}");
+        for locked in ["base-uri", "form-action", "frame-ancestors"] {
+            assert_eq!(directive(locked), ["'none'"], "{locked} in {csp}");
+        }
         let every_value: Vec<&str> = csp
             .split(';')
             .flat_map(|d| d.split_whitespace().skip(1))
