@@ -8,6 +8,7 @@
 //! - Tokens are looked up only when a request needs them: `ISSUESYNC_TOKEN_<NAME>` first,
 //!   then the keychain; anonymous connections never touch the keychain.
 //! - The store lock is held only for short reads and writes, never across a request.
+//! - The data dir is `0700` and its files `0600` on unix ([`crate::owner_only`]).
 
 mod editing;
 mod overview;
@@ -118,7 +119,7 @@ impl Workspace {
     /// # Errors
     /// [`Error::Store`] when the directory or database cannot be opened.
     pub fn open(data_dir: &Path, secrets: Box<dyn SecretStore>) -> Result<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
+        crate::owner_only::prepare_dir(data_dir, DATABASE_FILE).map_err(|e| {
             Error::Store(crate::store::StoreError::Open {
                 path: data_dir.to_path_buf(),
                 source: rusqlite::Error::InvalidPath(format!("{}: {e}", data_dir.display()).into()),
@@ -540,12 +541,7 @@ impl Workspace {
             path: path.display().to_string(),
             source,
         };
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(data_dir_error)?;
+        let file = crate::owner_only::open_private(&path).map_err(data_dir_error)?;
         match file.try_lock() {
             Ok(()) => Ok(file),
             Err(std::fs::TryLockError::WouldBlock) => Err(Error::SyncBusy {
