@@ -130,6 +130,8 @@ pub(crate) async fn setup(t: &dyn FakeTracker) -> Setup {
         provider: t.kind(),
         web_url: t.web_url(),
         token: Some(Secret::new(TOKEN)),
+        token_from_env: None,
+        allow_insecure_http: None,
     })
     .await
     .unwrap_or_else(|e| panic!("{}: connection add: {e}", t.kind()));
