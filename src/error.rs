@@ -30,6 +30,30 @@ pub enum Error {
     UnknownConnection { name: String },
     #[error("a connection named {name:?} already exists; pick another name or remove it first")]
     DuplicateConnection { name: String },
+    #[error(
+        "a connection named {name:?} would share {env_var} with the existing connection \
+         {existing:?} (names are compared upper-cased, with '-' and '.' as '_'); pick \
+         another name"
+    )]
+    ConnectionNameClash {
+        name: String,
+        existing: String,
+        env_var: String,
+    },
+    #[error(
+        "{url} is plain http, so the token would travel in clear text; use https, or pass \
+         --allow-insecure-http to send it anyway"
+    )]
+    InsecureHttp { url: String },
+    #[error("--token-env: {env_var} is not set (or empty); set it, or pipe the token into --token-stdin")]
+    EnvTokenUnset { env_var: String },
+    #[error(
+        "{env_var} is set: pass --token-env to verify the connection with it (sync uses it \
+         too), or unset it for an anonymous connection"
+    )]
+    EnvTokenNotRequested { env_var: String },
+    #[error("give the token one way: --token-stdin or --token-env, not both")]
+    TwoTokenSources,
     #[error("{name:?} cannot be a connection name: use letters, digits, '-', '_' or '.'")]
     InvalidConnectionName { name: String },
     #[error("{input:?} is not a repository reference: expected NAME:OWNER/REPO")]
@@ -117,7 +141,13 @@ impl Error {
             Self::UnknownProvider(_) => "unknown_provider",
             Self::UnknownState(_) => "invalid_input",
             Self::UnknownConnection { .. } => "unknown_connection",
-            Self::DuplicateConnection { .. } => "duplicate_connection",
+            Self::DuplicateConnection { .. } | Self::ConnectionNameClash { .. } => {
+                "duplicate_connection"
+            }
+            Self::InsecureHttp { .. } => "insecure_http",
+            Self::EnvTokenUnset { .. } => "missing_token",
+            Self::EnvTokenNotRequested { .. } => "env_token_not_requested",
+            Self::TwoTokenSources => "invalid_input",
             Self::InvalidConnectionName { .. } => "invalid_input",
             Self::BadRepoReference { .. } | Self::BadIssueReference { .. } => "bad_reference",
             Self::UnknownRepo { .. } => "unknown_repo",

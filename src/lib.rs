@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod error;
 pub mod markdown;
 pub mod model;
+mod owner_only;
 pub mod provider;
 pub mod reference;
 pub mod remote_url;

@@ -2,15 +2,19 @@
 //! and issue web pages when an API does not report one.
 //!
 //! Invariants:
-//! - A web root is an absolute `http`/`https` URL without query or fragment; it is kept
-//!   without a trailing slash, and any subpath (`https://host/gitea`) is preserved in
-//!   every URL built from it.
+//! - A web root is an absolute `http`/`https` URL without query, fragment or
+//!   credentials (`user:token@`); it is kept without a trailing slash, and any subpath
+//!   (`https://host/gitea`) is preserved in every URL built from it.
+//! - An address that is refused is echoed in the error only with its `user:token@` part
+//!   replaced by `***@`, so a token typed into it never reaches output or logs.
+//! - [`sends_in_clear`] is the one place that says whether a token to a web root would
+//!   cross the network unencrypted (plain `http` to a host that is not loopback).
 //! - An issue's `remote_url` is the API's `html_url`/`web_url` whenever the API gives
 //!   one that is trusted ([`trusted_page`]: http or https, on the connection's own web
 //!   host and port); otherwise [`issue_web_url`] builds it from the web root
 //!   ([`page_of`] picks). A tracker's text never decides which program a click opens.
 
-use url::Url;
+use url::{Host, Url};
 
 use crate::model::{ProviderKind, RemoteIssue, Repo};
 
@@ -27,6 +31,11 @@ pub enum UrlError {
     Scheme { input: String },
     #[error("{input:?} must be the instance's web root, without ?query or #fragment")]
     QueryOrFragment { input: String },
+    #[error(
+        "{input:?} has a user name or token in it: give the address without it and pipe \
+         the token into --token-stdin"
+    )]
+    Credentials { input: String },
 }
 
 /// Checks and normalizes a tracker's web root: `https://Host/sub/` → `https://host/sub`.
@@ -35,27 +44,58 @@ pub enum UrlError {
 /// [`UrlError`] when the text is not an absolute http(s) URL, or carries a query or
 /// fragment.
 pub fn normalize_web_url(input: &str) -> Result<String, UrlError> {
+    let shown = redact_credentials(input);
     let trimmed = input.trim();
     let url = Url::parse(trimmed).map_err(|source| UrlError::Malformed {
-        input: input.to_string(),
+        input: shown.clone(),
         source,
     })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(UrlError::Credentials { input: shown });
+    }
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(UrlError::Scheme {
-            input: input.to_string(),
-        });
+        return Err(UrlError::Scheme { input: shown });
     }
     if url.host_str().is_none() {
-        return Err(UrlError::Scheme {
-            input: input.to_string(),
-        });
+        return Err(UrlError::Scheme { input: shown });
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(UrlError::QueryOrFragment {
-            input: input.to_string(),
-        });
+        return Err(UrlError::QueryOrFragment { input: shown });
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// `input` with anything between `scheme://` and the last `@` of the authority replaced
+/// by `***`, so an address can be quoted in an error without the token typed into it.
+fn redact_credentials(input: &str) -> String {
+    let (scheme, rest) = match input.find("://") {
+        Some(i) => input.split_at(i + 3),
+        None => ("", input),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}***{}", &rest[at..]),
+        None => input.to_string(),
+    }
+}
+
+/// Whether a token sent to `web_url` would cross the network unencrypted: plain `http`
+/// to a host that is not loopback (127.0.0.0/8, ::1, `localhost`). Text that is not a
+/// URL counts as unencrypted.
+pub fn sends_in_clear(web_url: &str) -> bool {
+    let Ok(url) = Url::parse(web_url) else {
+        return true;
+    };
+    if url.scheme() == "https" {
+        return false;
+    }
+    let loopback = match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    !loopback
 }
 
 /// The REST API root for a normalized web root.
@@ -238,5 +278,31 @@ mod tests {
             normalize_web_url(input).is_err(),
             "{input:?} must be rejected"
         );
+    }
+
+    #[rstest]
+    #[case::https("https://git.example.com", false)]
+    #[case::http_lan("http://git.example.com", true)]
+    #[case::http_lan_ip("http://192.168.1.20:3000", true)]
+    #[case::loopback_v4("http://127.0.0.1:3000/gitea", false)]
+    #[case::loopback_v4_range("http://127.8.9.10", false)]
+    #[case::loopback_v6("http://[::1]:8080", false)]
+    #[case::localhost("http://LocalHost:3000", false)]
+    #[case::not_localhost("http://localhost.example.com", true)]
+    #[case::garbage("not a url", true)]
+    fn only_plain_http_to_another_machine_is_in_clear(#[case] url: &str, #[case] clear: bool) {
+        assert_eq!(sends_in_clear(url), clear, "{url}");
+    }
+
+    #[rstest]
+    #[case::credentials("https://alice:s3cret@git.example.com/sub")]
+    #[case::token_only("https://s3cret@git.example.com")]
+    #[case::with_query("https://alice:s3cret@git.example.com/?tab=1")]
+    #[case::malformed("https://alice:s3cret@git example.com")]
+    #[case::no_scheme("alice:s3cret@git.example.com")]
+    fn addresses_with_credentials_are_refused_without_echoing_them(#[case] input: &str) {
+        let message = normalize_web_url(input).unwrap_err().to_string();
+        assert!(!message.contains("s3cret"), "{message}");
+        assert!(message.contains("***@git"), "{message}");
     }
 }

@@ -8,11 +8,15 @@
 //!   Keychain on macOS, Credential Manager on Windows). A missing entry is `Ok(None)`.
 //! - `ISSUESYNC_TOKEN_<NAME>` in the environment overrides the keychain for connection
 //!   NAME (upper-cased, every non-alphanumeric character → `_`), like `GH_TOKEN`, so
-//!   headless machines and scripts need no keychain.
+//!   headless machines and scripts need no keychain. Two connections never share one
+//!   variable (the workspace refuses names that normalise alike).
+//! - A process that launches others (the desktop app's opener) calls
+//!   [`move_env_tokens_into_memory`] first thing: the variables are then read from memory
+//!   and are no longer in its environment, so no child inherits them.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// The keychain service name every IssueSync entry is filed under.
 pub const KEYCHAIN_SERVICE: &str = "issuesync";
@@ -86,6 +90,17 @@ impl SecretsError {
         match self {
             Self::Unavailable { .. } => "keychain_unavailable",
             Self::Keychain { .. } => "keychain_error",
+        }
+    }
+
+    /// Why there is no keychain at all (none on this machine, or it cannot be reached),
+    /// without the advice to set the variable; `None` for a keychain that refused.
+    pub fn unavailable_reason(&self) -> Option<String> {
+        match self {
+            Self::Unavailable { source, .. } => {
+                Some(format!("the OS keychain is not available ({source})"))
+            }
+            Self::Keychain { .. } => None,
         }
     }
 }
@@ -199,12 +214,54 @@ pub fn token_env_var(connection: &str) -> String {
     format!("ISSUESYNC_TOKEN_{name}")
 }
 
-/// The token from `ISSUESYNC_TOKEN_<NAME>`, when set and not empty.
+/// The `ISSUESYNC_TOKEN_*` variables taken out of the environment by
+/// [`move_env_tokens_into_memory`], by variable name.
+static MOVED_ENV_TOKENS: OnceLock<HashMap<String, Secret>> = OnceLock::new();
+
+/// The prefix of every token variable.
+const TOKEN_ENV_PREFIX: &str = "ISSUESYNC_TOKEN_";
+
+/// The token from `ISSUESYNC_TOKEN_<NAME>`, when set and not empty (read from memory
+/// after [`move_env_tokens_into_memory`]).
 pub fn token_from_env(connection: &str) -> Option<Secret> {
-    std::env::var(token_env_var(connection))
-        .ok()
-        .map(Secret::new)
+    let var = token_env_var(connection);
+    MOVED_ENV_TOKENS
+        .get()
+        .and_then(|moved| moved.get(&var).cloned())
+        .or_else(|| std::env::var(&var).ok().map(Secret::new))
         .filter(|s| !s.is_empty())
+}
+
+/// Moves every `ISSUESYNC_TOKEN_*` variable from the process environment into memory:
+/// [`token_from_env`] keeps finding them, processes started afterwards do not inherit
+/// them. Returns how many were moved; a second call moves nothing.
+///
+/// Call it at the very start of `main`, before any other thread runs: changing the
+/// environment while another thread reads it is not safe.
+pub fn move_env_tokens_into_memory() -> usize {
+    let mut moved = 0;
+    MOVED_ENV_TOKENS.get_or_init(|| {
+        let names: Vec<std::ffi::OsString> = std::env::vars_os()
+            .map(|(name, _)| name)
+            .filter(|name| {
+                name.to_str()
+                    .is_some_and(|n| n.starts_with(TOKEN_ENV_PREFIX))
+            })
+            .collect();
+        let mut tokens = HashMap::new();
+        for name in names {
+            if let (Some(key), Some(value)) = (
+                name.to_str(),
+                std::env::var_os(&name).and_then(|v| v.into_string().ok()),
+            ) {
+                tokens.insert(key.to_string(), Secret::new(value));
+            }
+            std::env::remove_var(&name);
+            moved += 1;
+        }
+        tokens
+    });
+    moved
 }
 
 #[cfg(test)]
@@ -245,5 +302,48 @@ mod tests {
             .delete("k", "c")
             .expect("deleting twice is not an error");
         assert!(store.get("k", "c").unwrap().is_none());
+    }
+
+    /// Runs in a child process of this test binary (see the test below), so that
+    /// changing the environment cannot race with other tests' threads.
+    #[test]
+    fn moved_tokens_child() {
+        if std::env::var_os("ISSUESYNC_SECRETS_TEST_CHILD").is_none() {
+            return;
+        }
+        assert_eq!(move_env_tokens_into_memory(), 1);
+        assert!(std::env::var_os("ISSUESYNC_TOKEN_MOVED_PROBE").is_none());
+        assert_eq!(
+            token_from_env("moved-probe").map(|t| t.expose().to_string()),
+            Some("probe-token-1".to_string()),
+            "the token is still found"
+        );
+        let seen = std::process::Command::new("env").output().unwrap();
+        let seen = String::from_utf8_lossy(&seen.stdout);
+        assert!(!seen.contains("ISSUESYNC_TOKEN_"), "inherited: {seen}");
+        assert!(!seen.contains("probe-token-1"), "inherited: {seen}");
+        assert_eq!(
+            move_env_tokens_into_memory(),
+            0,
+            "a second call moves nothing"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn moved_tokens_are_found_but_not_inherited_by_child_processes() {
+        let run = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "secrets::tests::moved_tokens_child"])
+            .args(["--test-threads", "1", "--nocapture"])
+            .env("ISSUESYNC_SECRETS_TEST_CHILD", "1")
+            .env("ISSUESYNC_TOKEN_MOVED_PROBE", "probe-token-1")
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            run.status.success() && out.contains("1 passed"),
+            "{out}{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
     }
 }

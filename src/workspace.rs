@@ -6,7 +6,12 @@
 //!   who it belongs to) and its token is in the keychain; a failure at any step leaves
 //!   neither a row nor a keychain entry behind.
 //! - Tokens are looked up only when a request needs them: `ISSUESYNC_TOKEN_<NAME>` first,
-//!   then the keychain; anonymous connections never touch the keychain.
+//!   then the keychain; anonymous connections never touch the keychain. A new connection
+//!   is verified with that variable only when the request asks for it, and no two
+//!   connections' names map to the same variable.
+//! - A token is sent over plain http only to a loopback host, unless the request allows
+//!   it ([`crate::remote_url::sends_in_clear`]).
+//! - The data dir is `0700` and its files `0600` on unix ([`crate::owner_only`]).
 //! - The store lock is held only for short reads and writes, never across a request.
 
 mod editing;
@@ -30,7 +35,7 @@ use crate::provider::{
     self, CachedEtag, ConditionalCache, Endpoint, Provider, ProviderError, RetryPolicy,
 };
 use crate::reference::parse_repo_ref;
-use crate::remote_url::{api_url, normalize_web_url};
+use crate::remote_url::{api_url, normalize_web_url, sends_in_clear};
 use crate::secrets::{token_env_var, token_from_env, Secret, SecretStore};
 use crate::store::issues::IssueQuery;
 use crate::store::sync_log::{LogEntry, LogRecord, LogResult};
@@ -48,6 +53,15 @@ pub struct NewConnectionRequest {
     pub web_url: String,
     /// `None` makes an anonymous connection (public repositories, read only).
     pub token: Option<Secret>,
+    /// Verify with `ISSUESYNC_TOKEN_<NAME>` instead of `token` (it is not stored; every
+    /// command reads the variable).
+    #[serde(default)]
+    #[ts(optional)]
+    pub token_from_env: Option<bool>,
+    /// Send the token even over plain http to a host that is not loopback.
+    #[serde(default)]
+    #[ts(optional)]
+    pub allow_insecure_http: Option<bool>,
 }
 
 /// The result of adding a connection.
@@ -56,6 +70,14 @@ pub struct ConnectionAdded {
     pub connection: Connection,
     /// The tracker's version, when it says.
     pub server_version: Option<String>,
+    /// Set when `ISSUESYNC_TOKEN_<NAME>` is set: the variable every command reads the
+    /// token from (before the keychain).
+    #[ts(optional = nullable)]
+    pub token_env_var: Option<String>,
+    /// Set when a token was given but could not be stored (no keychain on this machine):
+    /// why. The connection then relies on `token_env_var`.
+    #[ts(optional = nullable)]
+    pub token_not_stored: Option<String>,
 }
 
 /// The result of removing a connection.
@@ -118,7 +140,7 @@ impl Workspace {
     /// # Errors
     /// [`Error::Store`] when the directory or database cannot be opened.
     pub fn open(data_dir: &Path, secrets: Box<dyn SecretStore>) -> Result<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
+        crate::owner_only::prepare_dir(data_dir, DATABASE_FILE).map_err(|e| {
             Error::Store(crate::store::StoreError::Open {
                 path: data_dir.to_path_buf(),
                 source: rusqlite::Error::InvalidPath(format!("{}: {e}", data_dir.display()).into()),
@@ -156,19 +178,32 @@ impl Workspace {
     /// kind of tracker, a rejected token, or an unusable keychain. Nothing is stored then.
     pub async fn add_connection(&self, request: NewConnectionRequest) -> Result<ConnectionAdded> {
         validate_connection_name(&request.name)?;
-        if connections::by_name(self.store().conn(), &request.name)?.is_some() {
-            return Err(Error::DuplicateConnection { name: request.name });
-        }
+        self.check_name_is_free(&request.name)?;
         if request.token.as_ref().is_some_and(Secret::is_empty) {
             return Err(Error::EmptyToken);
         }
         let web_url = normalize_web_url(&request.web_url)?;
         let api = api_url(request.provider, &web_url);
-        // A token from the environment is used to verify but not stored.
-        let token = request
-            .token
-            .clone()
-            .or_else(|| token_from_env(&request.name));
+        let env_var = token_env_var(&request.name);
+        let env_token = token_from_env(&request.name);
+        // A token from the environment is used to verify only when asked, and not stored.
+        let token = match (&request.token, request.token_from_env.unwrap_or(false)) {
+            (Some(_), true) => return Err(Error::TwoTokenSources),
+            (Some(given), false) => Some(given.clone()),
+            (None, true) => Some(env_token.clone().ok_or_else(|| Error::EnvTokenUnset {
+                env_var: env_var.clone(),
+            })?),
+            (None, false) if env_token.is_some() => {
+                return Err(Error::EnvTokenNotRequested { env_var })
+            }
+            (None, false) => None,
+        };
+        if token.is_some()
+            && sends_in_clear(&web_url)
+            && !request.allow_insecure_http.unwrap_or(false)
+        {
+            return Err(Error::InsecureHttp { url: web_url });
+        }
         let provider = provider::connect(Endpoint {
             kind: request.provider,
             api_url: api.clone(),
@@ -193,9 +228,18 @@ impl Workspace {
         };
 
         let secret_key = format!("connection-{}", uuid::Uuid::new_v4());
+        let mut token_not_stored = None;
         if let Some(token) = &request.token {
-            self.secrets.set(&secret_key, &request.name, token)?;
+            match self.secrets.set(&secret_key, &request.name, token) {
+                Ok(()) => {}
+                // No keychain here, but the variable holds a token every command reads.
+                Err(e) if env_token.is_some() && e.unavailable_reason().is_some() => {
+                    token_not_stored = e.unavailable_reason();
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
+        let stored = request.token.is_some() && token_not_stored.is_none();
         let inserted = connections::insert(
             self.store().conn(),
             &connections::NewConnection {
@@ -203,7 +247,7 @@ impl Workspace {
                 provider: request.provider,
                 web_url: &web_url,
                 api_url: &api,
-                has_token: request.token.is_some(),
+                has_token: stored,
                 secret_key: &secret_key,
                 login: login.as_deref(),
                 conflict_policy: ConflictPolicy::Ask,
@@ -212,7 +256,7 @@ impl Workspace {
         let connection = match inserted {
             Ok(c) => c,
             Err(e) => {
-                if request.token.is_some() {
+                if stored {
                     // Best effort: do not leave an orphaned secret behind.
                     let _ = self.secrets.delete(&secret_key, &request.name);
                 }
@@ -234,7 +278,30 @@ impl Workspace {
         Ok(ConnectionAdded {
             connection,
             server_version: info.version,
+            token_env_var: env_token.is_some().then(|| token_env_var(&request.name)),
+            token_not_stored,
         })
+    }
+
+    /// Refuses a name that is taken, or that maps to the same `ISSUESYNC_TOKEN_<NAME>`
+    /// as an existing connection's (`work` and `Work`, `my-lab` and `my_lab`).
+    fn check_name_is_free(&self, name: &str) -> Result<()> {
+        let env_var = token_env_var(name);
+        for existing in connections::list(self.store().conn())? {
+            if existing.name == name {
+                return Err(Error::DuplicateConnection {
+                    name: name.to_string(),
+                });
+            }
+            if token_env_var(&existing.name) == env_var {
+                return Err(Error::ConnectionNameClash {
+                    name: name.to_string(),
+                    existing: existing.name,
+                    env_var,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// All connections.
@@ -299,14 +366,28 @@ impl Workspace {
     /// verified against the tracker first, then stored in the keychain; the connection
     /// keeps its mirror and its pending changes.
     ///
+    /// Over plain http to a host that is not loopback, a token is sent only with
+    /// `allow_insecure_http`, or when the connection already has one stored (it was
+    /// allowed when the connection was added).
+    ///
     /// # Errors
-    /// An unknown connection, an empty or rejected token, an unusable keychain. The old
-    /// token stays then.
-    pub async fn replace_token(&self, name: &str, token: Secret) -> Result<Connection> {
+    /// An unknown connection, an empty or rejected token, a token that would travel in
+    /// clear text, an unusable keychain. The old token stays then.
+    pub async fn replace_token(
+        &self,
+        name: &str,
+        token: Secret,
+        allow_insecure_http: bool,
+    ) -> Result<Connection> {
         if token.is_empty() {
             return Err(Error::EmptyToken);
         }
         let connection = self.connection(name)?;
+        if sends_in_clear(&connection.web_url) && !allow_insecure_http && !connection.has_token {
+            return Err(Error::InsecureHttp {
+                url: connection.web_url,
+            });
+        }
         let provider = provider::connect(Endpoint {
             kind: connection.provider,
             api_url: connection.api_url.clone(),
@@ -540,12 +621,7 @@ impl Workspace {
             path: path.display().to_string(),
             source,
         };
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(data_dir_error)?;
+        let file = crate::owner_only::open_private(&path).map_err(data_dir_error)?;
         match file.try_lock() {
             Ok(()) => Ok(file),
             Err(std::fs::TryLockError::WouldBlock) => Err(Error::SyncBusy {

@@ -356,6 +356,7 @@ fn the_token_never_reaches_the_database_logs_or_output() {
             "gitea",
             "--url",
             &fake.web_url(),
+            "--token-env",
         ],
         vec!["repo", "add", "home:alice/private"],
         vec!["repo", "add", "home:alice/tools"],
@@ -420,6 +421,7 @@ fn repo_list_shows_what_the_token_can_see() {
         "gitea",
         "--url",
         &fake.web_url(),
+        "--token-env",
     ]);
     cli.run(&["repo", "add", "home:alice/tools"]);
     let repos = cli.run(&["repo", "list", "home", "--json"]).json();

@@ -60,6 +60,7 @@ fn synced(t: &dyn FakeTracker) -> (Cli, Vec<u64>) {
         &kind,
         "--url",
         &t.web_url(),
+        "--token-env",
     ])
     .json_or_success();
     cli.run(&["repo", "add", &format!("t:{repo}")])

@@ -46,6 +46,8 @@ async fn connect(ws: &Workspace, fake: &FakeGitea, token: Option<&str>) {
         provider: ProviderKind::Gitea,
         web_url: fake.web_url(),
         token: token.map(Secret::new),
+        token_from_env: None,
+        allow_insecure_http: None,
     })
     .await
     .expect("connection add");
@@ -498,6 +500,8 @@ async fn bad_tokens_and_private_repos_fail_clearly_and_store_nothing() {
             provider: ProviderKind::Gitea,
             web_url: fake.web_url(),
             token: Some(Secret::new("wrong-token")),
+            token_from_env: None,
+            allow_insecure_http: None,
         })
         .await
         .unwrap_err();
@@ -519,6 +523,8 @@ async fn bad_tokens_and_private_repos_fail_clearly_and_store_nothing() {
             provider: ProviderKind::Gitea,
             web_url: fake.web_url(),
             token: None,
+            token_from_env: None,
+            allow_insecure_http: None,
         })
         .await
         .unwrap_err();
@@ -588,7 +594,7 @@ async fn a_replaced_token_is_verified_before_it_is_stored() {
         .unwrap();
 
     let err = ws
-        .replace_token("home", Secret::new("not-a-token"))
+        .replace_token("home", Secret::new("not-a-token"), false)
         .await
         .unwrap_err();
     assert_eq!(err.code(), "unauthorized", "{err}");
@@ -599,7 +605,7 @@ async fn a_replaced_token_is_verified_before_it_is_stored() {
 
     fake.add_user("alice", Some("gitea-token-alice-rotated"));
     let connection = ws
-        .replace_token("home", Secret::new("gitea-token-alice-rotated\n"))
+        .replace_token("home", Secret::new("gitea-token-alice-rotated\n"), false)
         .await
         .unwrap();
     assert_eq!(connection.login.as_deref(), Some("alice"));

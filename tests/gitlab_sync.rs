@@ -39,6 +39,8 @@ async fn a_project_past_ten_thousand_issues_imports_completely_without_totals() 
         provider: issuesync::model::ProviderKind::Gitlab,
         web_url: fake.web_url(),
         token: Some(Secret::new(TOKEN)),
+        token_from_env: None,
+        allow_insecure_http: None,
     })
     .await
     .unwrap();

@@ -99,6 +99,7 @@ fn tracker_text_reaches_the_terminal_without_escapes_and_json_exactly() {
             "gitea",
             "--url",
             &url,
+            "--token-env",
         ],
         vec!["repo", "add", "t:team/app"],
         vec!["sync"],

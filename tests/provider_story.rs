@@ -107,6 +107,8 @@ async fn workspace(t: &dyn FakeTracker) -> (TempDir, Workspace) {
         provider: t.kind(),
         web_url: t.web_url(),
         token: Some(Secret::new(TOKEN)),
+        token_from_env: None,
+        allow_insecure_http: None,
     })
     .await
     .unwrap_or_else(|e| panic!("{}: connection add: {e}", t.kind()));

@@ -308,6 +308,7 @@ fn repo_remove_on_the_command_line_says_how_many_changes_wait() {
         "github",
         "--url",
         &web,
+        "--token-env",
     ]);
     ok(&["repo", "add", "t:team/app"]);
     ok(&["sync"]);

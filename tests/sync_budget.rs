@@ -32,6 +32,8 @@ async fn mirror(
         provider: t.kind(),
         web_url: t.web_url(),
         token: Some(Secret::new(TOKEN)),
+        token_from_env: None,
+        allow_insecure_http: None,
     })
     .await
     .unwrap();

@@ -44,6 +44,7 @@ fn mirrored_by_cli(t: &dyn FakeTracker) -> (Cli, u64) {
             &kind,
             "--url",
             &url,
+            "--token-env",
         ],
         vec!["repo", "add", &format!("t:{repo}")],
         vec!["sync"],

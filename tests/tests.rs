@@ -20,5 +20,6 @@ mod provider_story;
 mod repo_rename;
 mod sync_budget;
 mod sync_errors;
+mod token_safety;
 mod tracker_capabilities;
 mod two_way_sync;

@@ -96,6 +96,8 @@ pub(crate) async fn workspace_on(t: &dyn FakeTracker, token: &str) -> (TempDir, 
         provider: t.kind(),
         web_url: t.web_url(),
         token: Some(Secret::new(token)),
+        token_from_env: None,
+        allow_insecure_http: None,
     })
     .await
     .unwrap_or_else(|e| panic!("{}: connection add: {e}", t.kind()));

@@ -74,7 +74,7 @@ pub async fn replace_token(
 ) -> IpcResult<Connection> {
     state
         .workspace
-        .replace_token(&name, token)
+        .replace_token(&name, token, false)
         .await
         .map_err(Into::into)
 }

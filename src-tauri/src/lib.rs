@@ -6,7 +6,9 @@
 //!
 //! Invariants: one app instance at a time (a second launch focuses the first); tokens
 //! go from the connection dialog to the OS keychain and never back over IPC; links open
-//! in the system browser, never in the webview.
+//! in the system browser, never in the webview; `ISSUESYNC_TOKEN_*` are moved out of the
+//! environment before anything starts, so the browser and other launched processes do
+//! not inherit them.
 
 mod commands;
 mod error;
@@ -41,6 +43,8 @@ pub(crate) fn focus_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
 ///
 /// If the webview or the event loop cannot start (e.g. no display).
 pub fn run() {
+    // First, while this is the only thread: the core keeps the tokens in memory.
+    issuesync::secrets::move_env_tokens_into_memory();
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             focus_main_window(app);
@@ -107,7 +111,10 @@ mod tests {
         let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let built = std::fs::canonicalize(here.join("tauri.conf.json")).unwrap();
         let top = std::fs::canonicalize(here.join("../tauri.conf.json")).unwrap();
-        assert_eq!(built, top, "src-tauri/tauri.conf.json must be the top-level file");
+        assert_eq!(
+            built, top,
+            "src-tauri/tauri.conf.json must be the top-level file"
+        );
     }
 
     #[test]

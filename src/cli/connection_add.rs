@@ -1,4 +1,9 @@
 //! `issuesync connection add`: verify a tracker and store a connection to it.
+//!
+//! The token comes from standard input (`--token-stdin`, stored in the keychain) or,
+//! only when asked, from `ISSUESYNC_TOKEN_<NAME>` (`--token-env`, not stored). Without
+//! either the connection is anonymous. What the human output says about where the token
+//! lives is what later commands will do.
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -21,10 +26,18 @@ pub struct ConnectionAdd {
     /// The instance's web root, e.g. https://github.com or https://host/gitea
     #[arg(long, value_name = "WEB_BASE_URL")]
     url: String,
-    /// Read the token from standard input; without it the connection is anonymous
-    /// (public repositories, read only)
-    #[arg(long)]
+    /// Read the token from standard input; without it (or --token-env) the connection
+    /// is anonymous (public repositories, read only)
+    #[arg(long, conflicts_with = "token_env")]
     token_stdin: bool,
+    /// Verify with the token in ISSUESYNC_TOKEN_<NAME> (not stored: every command reads
+    /// the variable)
+    #[arg(long)]
+    token_env: bool,
+    /// Send the token even over plain http to a host that is not this machine (it
+    /// travels in clear text)
+    #[arg(long)]
+    allow_insecure_http: bool,
     /// When a field changed differently here and on the tracker: ask (keep both for
     /// `issuesync resolve`), remote-wins or local-wins
     #[arg(long, value_name = "POLICY", default_value = "ask",
@@ -54,6 +67,8 @@ impl ConnectionAdd {
                 provider,
                 web_url: self.url,
                 token,
+                token_from_env: Some(self.token_env),
+                allow_insecure_http: Some(self.allow_insecure_http),
             })
             .await?;
         let mut added = added;
@@ -70,12 +85,27 @@ impl ConnectionAdd {
             None if c.has_token => "with a token".to_string(),
             None => "anonymously (public repositories, read only)".to_string(),
         };
+        let token_note = match (&added.token_not_stored, &added.token_env_var) {
+            (Some(why), Some(var)) => Some(format!(
+                "The token was not stored: {why}. Every command uses {var}, which is set."
+            )),
+            (None, Some(var)) if c.has_token => Some(format!(
+                "{var} is set: commands use it rather than the token stored in the keychain."
+            )),
+            (None, Some(var)) => Some(format!(
+                "The token was not stored: every command reads it from {var}."
+            )),
+            (_, None) => None,
+        };
         let version = added
             .server_version
             .as_deref()
             .map(|v| format!(", {} {v}", c.provider.display_name()))
             .unwrap_or_default();
         println!("Connected {} to {}{version} {who}.", c.name, c.web_url);
+        if let Some(note) = token_note {
+            println!("{note}");
+        }
         println!(
             "Next: issuesync repo add {}:OWNER/REPO, then issuesync sync",
             c.name

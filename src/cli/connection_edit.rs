@@ -23,6 +23,10 @@ pub struct ConnectionEdit {
     /// Replace the token: read the new one from standard input
     #[arg(long)]
     token_stdin: bool,
+    /// Send the new token even over plain http to a host that is not this machine (it
+    /// travels in clear text)
+    #[arg(long, requires = "token_stdin")]
+    allow_insecure_http: bool,
     /// Print the connection as JSON
     #[arg(long)]
     json: bool,
@@ -38,7 +42,7 @@ impl ConnectionEdit {
                 .read_to_string(&mut text)
                 .context("could not read the token from standard input")?;
             let c = workspace
-                .replace_token(&self.name, Secret::new(text))
+                .replace_token(&self.name, Secret::new(text), self.allow_insecure_http)
                 .await?;
             said.push(format!(
                 "new token stored, connected as {}",

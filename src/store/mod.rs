@@ -9,6 +9,9 @@
 //! - Every multi-row write happens in one transaction, so a crash leaves either the old
 //!   or the new state. Callers get a [`rusqlite::Transaction`] through [`Store::write`].
 //! - No token is ever written here; connections keep only the keychain entry's name.
+//! - The database file is created `0600` before SQLite opens it (SQLite gives its WAL
+//!   and shared-memory files the database's mode), and narrowed to `0600` with them when
+//!   an older, wider one is opened (unix; see [`crate::owner_only`]).
 
 pub mod comments;
 pub mod conflicts;
@@ -116,6 +119,19 @@ impl Store {
     /// newer IssueSync wrote it, [`StoreError::Sqlite`] when a migration fails (the
     /// migration is rolled back).
     pub fn open(path: &Path) -> Result<Self> {
+        let private = |file: &Path, result: std::io::Result<()>| {
+            result.map_err(|e| StoreError::Open {
+                path: path.to_path_buf(),
+                source: rusqlite::Error::InvalidPath(format!("{}: {e}", file.display()).into()),
+            })
+        };
+        private(path, crate::owner_only::prepare_file(path))?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = path.as_os_str().to_os_string();
+            side.push(suffix);
+            let side = PathBuf::from(side);
+            private(&side, crate::owner_only::narrow_file(&side))?;
+        }
         let conn = Connection::open(path).map_err(|source| StoreError::Open {
             path: path.to_path_buf(),
             source,

@@ -13,6 +13,9 @@ use tempfile::TempDir;
 /// A data dir plus a way to run the CLI on it.
 pub struct Cli {
     pub dir: TempDir,
+    /// A directory inside `dir` used as the data dir instead of `dir` itself, so that
+    /// the CLI creates it (see [`Cli::in_new_dir`]).
+    sub: Option<&'static str>,
     env: Vec<(String, String)>,
 }
 
@@ -49,7 +52,25 @@ impl Cli {
     pub fn new() -> Self {
         Self {
             dir: tempfile::tempdir().expect("temp dir"),
+            sub: None,
             env: Vec::new(),
+        }
+    }
+
+    /// A CLI whose data dir does not exist yet (`<tempdir>/data`): the first run creates
+    /// it, as it would create `~/.local/share/issuesync`.
+    pub fn in_new_dir() -> Self {
+        Self {
+            sub: Some("data"),
+            ..Self::new()
+        }
+    }
+
+    /// The data dir every run gets.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        match self.sub {
+            Some(sub) => self.dir.path().join(sub),
+            None => self.dir.path().to_path_buf(),
         }
     }
 
@@ -64,7 +85,7 @@ impl Cli {
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_issuesync"));
-        cmd.arg("--data-dir").arg(self.dir.path()).args(args);
+        cmd.arg("--data-dir").arg(self.data_dir()).args(args);
         for (key, _) in std::env::vars() {
             if key.starts_with("ISSUESYNC_") {
                 cmd.env_remove(key);
@@ -104,7 +125,7 @@ impl Cli {
     /// Every byte of every file in the data dir (database, WAL, anything else).
     pub fn data_dir_bytes(&self) -> Vec<u8> {
         let mut all = Vec::new();
-        for entry in std::fs::read_dir(self.dir.path()).unwrap() {
+        for entry in std::fs::read_dir(self.data_dir()).unwrap() {
             let path = entry.unwrap().path();
             if path.is_file() {
                 all.extend(std::fs::read(&path).unwrap());

@@ -8,4 +8,14 @@ export type ConnectionAdded = { connection: Connection,
 /**
  * The tracker's version, when it says.
  */
-server_version: string | null, };
+server_version: string | null, 
+/**
+ * Set when `ISSUESYNC_TOKEN_<NAME>` is set: the variable every command reads the
+ * token from (before the keychain).
+ */
+token_env_var?: string | null, 
+/**
+ * Set when a token was given but could not be stored (no keychain on this machine):
+ * why. The connection then relies on `token_env_var`.
+ */
+token_not_stored?: string | null, };

@@ -9,4 +9,13 @@ export type NewConnectionRequest = { name: string, provider: ProviderKind, web_u
 /**
  * `None` makes an anonymous connection (public repositories, read only).
  */
-token: Secret | null, };
+token: Secret | null, 
+/**
+ * Verify with `ISSUESYNC_TOKEN_<NAME>` instead of `token` (it is not stored; every
+ * command reads the variable).
+ */
+token_from_env?: boolean, 
+/**
+ * Send the token even over plain http to a host that is not loopback.
+ */
+allow_insecure_http?: boolean, };
