@@ -117,6 +117,95 @@ mod tests {
         }
     }
 
+    /// Payloads from public XSS cheat sheets, mixed with arbitrary text.
+    const XSS: &[&str] = &[
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "<svg/onload=alert(1)>",
+        "<a href=\"javascript:alert(1)\">x</a>",
+        "<a href=\"jav&#x09;ascript:alert(1)\">x</a>",
+        "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+        "[x](javascript:alert(1))",
+        "[x](vbscript:msgbox(1))",
+        "![x](data:image/svg+xml,<svg onload=alert(1)>)",
+        "<iframe srcdoc=\"<script>alert(1)</script>\">",
+        "<body onload=alert(1)>",
+        "<details open ontoggle=alert(1)>",
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+        "<a href=\"\u{0}javascript:alert(1)\">x</a>",
+        "<input onfocus=alert(1) autofocus>",
+        "<object data=\"javascript:alert(1)\">",
+        "<base href=\"https://evil.example/\">",
+        "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+        "<style>@import 'https://evil.example/x.css';</style>",
+        "<form action=\"https://evil.example\"><button>go</button></form>",
+    ];
+
+    /// Every attribute (name, value) of every tag in ammonia's output, which always
+    /// quotes values with `"` and escapes any `"` inside them.
+    fn attributes(html: &str) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        for tag in html.split('<').skip(1) {
+            let tag = tag.split('>').next().unwrap_or("");
+            let mut rest = tag.trim_start_matches('/');
+            rest = rest.trim_start_matches(|c: char| !c.is_whitespace());
+            while let Some(eq) = rest.find('=') {
+                let name = rest[..eq].trim().to_lowercase();
+                let after = &rest[eq + 1..];
+                let Some(value) = after.strip_prefix('"') else {
+                    found.push((name, after.to_string()));
+                    break;
+                };
+                let end = value.find('"').unwrap_or(value.len());
+                found.push((name, value[..end].to_lowercase()));
+                rest = value.get(end + 1..).unwrap_or("");
+            }
+        }
+        found
+    }
+
+    fn hostile_markup() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        proptest::collection::vec(
+            prop_oneof![
+                proptest::sample::select(XSS).prop_map(str::to_string),
+                ".{0,16}"
+            ],
+            0..6,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest::proptest! {
+        /// Rendered issue text never carries a script, a frame, an event handler or a
+        /// link that is not http(s) or mailto.
+        #[test]
+        fn markdown_never_emits_script_or_handlers(input in hostile_markup()) {
+            let html = to_safe_html(&input);
+            let lower = html.to_lowercase();
+            for tag in ["<script", "<iframe", "<object", "<embed", "<style", "<base", "<meta", "<form", "<svg", "<math"] {
+                proptest::prop_assert!(!lower.contains(tag), "{tag} in {html}");
+            }
+            for (name, value) in attributes(&html) {
+                proptest::prop_assert!(!name.starts_with("on"), "{name} in {html}");
+                if name == "href" || name == "src" {
+                    // As a browser reads it: tabs and newlines dropped, leading controls
+                    // and spaces trimmed; a scheme is ASCII letters, digits, + - .
+                    let seen: String = value.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+                    let seen = seen.trim_start_matches(|c: char| c <= ' ');
+                    let scheme = seen.split(':').next().unwrap_or("");
+                    let is_scheme = seen.contains(':')
+                        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+                    proptest::prop_assert!(
+                        !is_scheme || ["http", "https", "mailto"].contains(&scheme),
+                        "{name}={value} in {html}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn markers_vanish() {
         let html = to_safe_html("text\n\n<!-- issuesync:abc -->");

@@ -956,4 +956,16 @@ mod tests {
         assert!(Gitea::repo_segments("a/b/c").is_err());
         assert!(Gitea::repo_segments("/b").is_err());
     }
+
+    proptest::proptest! {
+        /// Whatever a server sends as an issue listing, decoding is a typed result.
+        #[test]
+        fn issue_json_never_panics(bytes in crate::provider::hostile_json::bodies()) {
+            if let Ok(issues) = serde_json::from_slice::<Vec<wire::Issue>>(&bytes) {
+                for issue in issues {
+                    let _ = RemoteIssue::try_from(issue);
+                }
+            }
+        }
+    }
 }

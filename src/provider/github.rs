@@ -828,4 +828,19 @@ mod tests {
         let converted = comment.into_model(Some(1)).unwrap().unwrap();
         assert!(converted.issue_number > 0);
     }
+
+    proptest::proptest! {
+        /// Whatever a server sends as an issue listing, decoding is a typed result.
+        #[test]
+        fn issue_json_never_panics(bytes in crate::provider::hostile_json::bodies()) {
+            if let Ok(issues) = serde_json::from_slice::<Vec<wire::Issue>>(&bytes) {
+                for issue in issues {
+                    let _ = issue.into_model();
+                }
+            }
+            if let Ok(issue) = serde_json::from_slice::<wire::Issue>(&bytes) {
+                let _ = issue.into_model();
+            }
+        }
+    }
 }

@@ -715,4 +715,16 @@ mod tests {
         assert!(GitLab::project("a").is_err());
         assert!(GitLab::project("a//c").is_err());
     }
+
+    proptest::proptest! {
+        /// Whatever a server sends as an issue listing, decoding is a typed result.
+        #[test]
+        fn issue_json_never_panics(bytes in crate::provider::hostile_json::bodies()) {
+            if let Ok(issues) = serde_json::from_slice::<Vec<wire::Issue>>(&bytes) {
+                for issue in issues {
+                    let _ = issue.into_model();
+                }
+            }
+        }
+    }
 }

@@ -694,6 +694,38 @@ fn retry_at(headers: &HeaderMap, retry_after: Option<Duration>) -> Timestamp {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Any `Link` header value yields a target or none, never a panic.
+        #[test]
+        fn link_parsing_never_panics(header in ".{0,200}", rel in "[a-z]{0,6}") {
+            let _ = link_target(&header, &rel);
+            let _ = link_target(&format!("<{header}>; rel=\"next\""), "next");
+        }
+    }
+
+    #[test]
+    fn page_links_to_another_origin_are_refused() {
+        let client =
+            HttpClient::new("https://git.example/api/v1", None, RetryPolicy::default()).unwrap();
+        assert!(client
+            .own_url("https://git.example/api/v1/repos/a/b/issues?page=2")
+            .is_ok());
+        for foreign in [
+            "https://evil.example/api/v1/repos/a/b/issues?page=2",
+            "http://git.example/api/v1/repos/a/b/issues?page=2",
+            "https://git.example:444/api/v1/x",
+            "not a url",
+        ] {
+            assert!(
+                matches!(
+                    client.own_url(foreign),
+                    Err(ProviderError::ForeignLink { .. })
+                ),
+                "{foreign}"
+            );
+        }
+    }
+
     #[test]
     fn secondary_limits_wait_a_minute_then_twice_as_long_each_time() {
         assert_eq!(secondary_wait(0), Duration::from_secs(60));

@@ -493,3 +493,84 @@ pub fn capabilities(kind: ProviderKind) -> Capabilities {
         },
     }
 }
+
+/// Values shaped like (and unlike) an issue's JSON, for the adapters' decoding
+/// properties: arbitrary bytes or JSON never make an adapter panic; a bad answer is a
+/// typed error.
+#[cfg(test)]
+pub(crate) mod hostile_json {
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    const KEYS: &[&str] = &[
+        "id",
+        "number",
+        "iid",
+        "title",
+        "body",
+        "description",
+        "state",
+        "state_reason",
+        "labels",
+        "assignees",
+        "assignee",
+        "milestone",
+        "user",
+        "author",
+        "login",
+        "username",
+        "name",
+        "created_at",
+        "updated_at",
+        "closed_at",
+        "html_url",
+        "web_url",
+        "url",
+        "pull_request",
+        "user_notes_count",
+        "moved_to_id",
+        "content_version",
+        "issue_url",
+        "color",
+    ];
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| json!(f)),
+            Just(json!(u64::MAX)),
+            ".{0,12}".prop_map(Value::from),
+            Just(json!("2026-01-05T10:00:00Z")),
+            Just(json!("2026-13-45T99:99:99+25:00")),
+            Just(json!("open")),
+            Just(json!("opened")),
+            Just(json!("closed")),
+        ]
+    }
+
+    /// JSON values, objects keyed mostly by issue fields, nested a few levels.
+    pub fn values() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                proptest::collection::vec((proptest::sample::select(KEYS), inner), 0..12).prop_map(
+                    |pairs| {
+                        Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+                    }
+                ),
+            ]
+        })
+    }
+
+    /// Bytes: arbitrary ones, or the text of [`values`].
+    pub fn bodies() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..64),
+            values().prop_map(|v| v.to_string().into_bytes()),
+            proptest::collection::vec(values(), 0..3)
+                .prop_map(|v| Value::from(v).to_string().into_bytes()),
+        ]
+    }
+}
