@@ -6,12 +6,14 @@
 //!
 //! Invariants: one app instance at a time (a second launch focuses the first); tokens
 //! go from the connection dialog to the OS keychain and never back over IPC; links open
-//! in the system browser, never in the webview; `ISSUESYNC_TOKEN_*` are moved out of the
+//! in the system browser, never in the webview (the UI's click guard, and the
+//! `navigation` guard for everything else); `ISSUESYNC_TOKEN_*` are moved out of the
 //! environment before anything starts, so the browser and other launched processes do
 //! not inherit them.
 
 mod commands;
 mod error;
+mod navigation;
 mod notices;
 mod scheduler;
 
@@ -50,6 +52,7 @@ pub fn run() {
             focus_main_window(app);
         }))
         .plugin(tauri_plugin_opener::init())
+        .plugin(navigation::guard())
         .setup(|app| {
             let data_dir = issuesync::workspace::default_data_dir()
                 .ok_or("no data directory is known for this OS; set ISSUESYNC_DATA_DIR")?;

@@ -1,5 +1,7 @@
 // The webview never navigates: a click on any link opens http(s) in the system
-// browser (openLink), scrolls to in-page anchors, and ignores everything else.
+// browser (openLink), scrolls to in-page anchors, and ignores everything else. The
+// webview's own context menu is not offered on links ("Open Link in New Window" would
+// bypass this); the shell's navigation guard refuses whatever gets past.
 // Issue text marks the page it comes from with data-link-base, for relative links.
 import { openLink } from "../lib/api";
 import { linkAction } from "../lib/links";
@@ -29,7 +31,14 @@ function handle(event: MouseEvent): void {
   }
 }
 
+function noLinkMenu(event: MouseEvent): void {
+  if (anchorOf(event)) {
+    event.preventDefault();
+  }
+}
+
 export function installLinkGuard(root: Document): void {
   root.addEventListener("click", handle, true);
   root.addEventListener("auxclick", handle, true);
+  root.addEventListener("contextmenu", noLinkMenu, true);
 }
