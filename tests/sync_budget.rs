@@ -3,16 +3,15 @@
 //! never stored; a full listing of an unchanged GitHub repository costs its pages, not
 //! one request per issue; a full last page that may have grown is not trusted.
 
-use issuesync::secrets::{MemoryStore, Secret};
 use issuesync::store::issues::IssueQuery;
 use issuesync::sync::SyncOptions;
-use issuesync::workspace::{NewConnectionRequest, NewIssue};
+use issuesync::workspace::NewIssue;
 use issuesync::Workspace;
 use tempfile::TempDir;
 
 use crate::common::fake_github::FakeGitHub;
 use crate::common::tracker::{FakeTracker, NewIssue as SeedIssue, RemoteEdit};
-use crate::two_way_sync::{retry, setup};
+use crate::two_way_sync::setup;
 
 const TOKEN: &str = "budget-token-alice-9";
 
@@ -23,22 +22,7 @@ async fn mirror(
     repo: &str,
     filter: issuesync::model::RepoFilter,
 ) -> (TempDir, Workspace) {
-    let dir = tempfile::tempdir().unwrap();
-    let ws = Workspace::open(dir.path(), Box::new(MemoryStore::default()))
-        .unwrap()
-        .with_retry_policy(retry());
-    ws.add_connection(NewConnectionRequest {
-        name: "t".into(),
-        provider: t.kind(),
-        web_url: t.web_url(),
-        token: Some(Secret::new(TOKEN)),
-        token_from_env: None,
-        allow_insecure_http: None,
-    })
-    .await
-    .unwrap();
-    ws.add_repo(&format!("t:{repo}"), filter).await.unwrap();
-    (dir, ws)
+    crate::two_way_sync::mirror_with(t, TOKEN, repo, filter).await
 }
 
 fn with_label(label: &str) -> issuesync::model::RepoFilter {

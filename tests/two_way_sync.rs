@@ -87,6 +87,17 @@ impl Setup {
 /// A workspace (in a temp dir) with connection `t` on the fake, mirroring its `team/app`
 /// (GitLab: `team/backend/app`); nothing synced yet.
 pub(crate) async fn workspace_on(t: &dyn FakeTracker, token: &str) -> (TempDir, Workspace) {
+    mirror_with(t, token, repo_path(t), RepoFilter::default()).await
+}
+
+/// A workspace (in a temp dir) with connection `t` (token `token`) mirroring `repo` with
+/// `filter`; nothing synced yet.
+pub(crate) async fn mirror_with(
+    t: &dyn FakeTracker,
+    token: &str,
+    repo: &str,
+    filter: RepoFilter,
+) -> (TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
     let ws = Workspace::open(dir.path(), Box::new(MemoryStore::default()))
         .unwrap()
@@ -101,9 +112,7 @@ pub(crate) async fn workspace_on(t: &dyn FakeTracker, token: &str) -> (TempDir, 
     })
     .await
     .unwrap_or_else(|e| panic!("{}: connection add: {e}", t.kind()));
-    ws.add_repo(&format!("t:{}", repo_path(t)), RepoFilter::default())
-        .await
-        .unwrap();
+    ws.add_repo(&format!("t:{repo}"), filter).await.unwrap();
     (dir, ws)
 }
 
