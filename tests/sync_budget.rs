@@ -359,3 +359,23 @@ async fn an_issue_updated_mid_listing_does_not_make_another_skipped() {
         "and the issue that moved arrives with its newest title"
     );
 }
+
+/// Whether the repository moved is asked only after a redirect: a round that pushes a
+/// change to a repository that did not move spends nothing on it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_to_a_repository_that_did_not_move_asks_nothing_about_it() {
+    let t = FakeGitHub::start();
+    let s = setup(&t).await;
+    s.ws.edit_issue(&s.reference(0), &crate::two_way_sync::title_edit("Pushed"))
+        .unwrap();
+    t.clear_requests();
+    s.sync().await;
+    assert_eq!(t.issue(s.repo, s.numbers[0]).unwrap().title, "Pushed");
+    let asked: Vec<_> = t
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/repositories/"))
+        .map(|r| r.path)
+        .collect();
+    assert!(asked.is_empty(), "{asked:?}");
+}

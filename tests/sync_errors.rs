@@ -112,9 +112,7 @@ async fn a_secondary_rate_limit_is_a_back_off_not_a_refusal() {
     let s = setup(&t).await;
     s.ws.edit_issue(&s.reference(0), &title_edit("After the limit"))
         .unwrap();
-    // Two: the push first asks where the repository lives now (`sync::rename`), then
-    // re-reads the issue; both meet the limit.
-    t.secondary_rate_limit_next_without_retry_after(2);
+    t.secondary_rate_limit_next_without_retry_after(1);
     let before = issuesync::model::Timestamp::now();
     let summary =
         s.ws.sync(None, &SyncOptions::default(), &|_| {})

@@ -634,15 +634,8 @@ async fn pulls_merge_remote_changes_into_pending_edits(t: &dyn FakeTracker) {
     .unwrap();
     t.edit_issue(s.repo, s.numbers[0], remote_edit_title("Renamed remotely"));
     // The push's re-read fails (its first try and the client's three retries), so the
-    // push waits and the pull is what meets the remote rename while the edit waits. On
-    // GitHub the push first asks where the repository lives now (`sync::rename`), and
-    // that request fails as often.
-    let attempts = 1 + retry().max_retries as usize;
-    let check = match kind {
-        issuesync::model::ProviderKind::Github => attempts,
-        _ => 0,
-    };
-    t.fail_next(check + attempts, 503);
+    // push waits and the pull is what meets the remote rename while the edit waits.
+    t.fail_next(1 + retry().max_retries as usize, 503);
     let summary = s.sync().await;
     let report = &summary.repos[0];
     assert_eq!(report.push.deferred, 1, "{kind}: {:?}", report.push);

@@ -216,21 +216,26 @@ pub async fn sync_connection(
         if options.retry_failed {
             lock(store).write(|tx| outbox::retry_failed(tx, repo.id, Timestamp::now()))?;
         }
-        let renamed = rename::before_push(store, provider, &connection.web_url, repo).await?;
-        let repo = renamed.as_ref().unwrap_or(repo);
         let mut push_report = push::PushReport::default();
-        let pushed = push::push_repo(
-            &push::PushContext {
-                store,
-                provider,
-                web_url: &connection.web_url,
-                policy: connection.conflict_policy,
-                repo,
-                retry,
-            },
-            &mut push_report,
-        )
-        .await;
+        let context = |repo, stop_at_redirect| push::PushContext {
+            store,
+            provider,
+            web_url: &connection.web_url,
+            policy: connection.conflict_policy,
+            repo,
+            retry,
+            stop_at_redirect,
+        };
+        let mut pushed = push::push_repo(&context(repo, true), &mut push_report).await;
+        // A push that met a redirect: the whole repository may have moved. Follow it and
+        // push there; else the redirect was one issue's, and it is recorded as moved.
+        let mut renamed = None;
+        if let Ok(Some(ProviderError::Moved { .. })) = &pushed {
+            renamed = rename::after_redirect(store, provider, &connection.web_url, repo).await?;
+            let target = renamed.as_ref().unwrap_or(repo);
+            pushed = push::push_repo(&context(target, renamed.is_some()), &mut push_report).await;
+        }
+        let repo = renamed.as_ref().unwrap_or(repo);
         let now = Timestamp::now();
         let state = repos::pull_state(lock(store).conn(), repo.id)?;
         let plan = plan::plan_pull(

@@ -59,6 +59,7 @@ pub struct PushReport {
 }
 
 /// Everything a push step needs.
+#[derive(Clone, Copy)]
 pub struct PushContext<'a> {
     pub store: &'a Mutex<Store>,
     pub provider: &'a dyn Provider,
@@ -66,6 +67,20 @@ pub struct PushContext<'a> {
     pub policy: ConflictPolicy,
     pub repo: &'a Repo,
     pub retry: &'a RetryPolicy,
+    /// A redirect (`ProviderError::Moved`) stops the push instead of marking the issue
+    /// moved, so the caller can first ask whether the whole repository moved
+    /// ([`super::rename`]); off on the second run, when it did not.
+    pub stop_at_redirect: bool,
+}
+
+impl PushContext<'_> {
+    /// The same, for a move the tracker stated itself (no redirect to look into).
+    fn settled(&self) -> Self {
+        Self {
+            stop_at_redirect: false,
+            ..*self
+        }
+    }
 }
 
 /// How one outbox row ended.
@@ -106,7 +121,10 @@ pub async fn push_repo(
             Step::Deferred => report.deferred += 1,
             Step::Failed => report.failed += 1,
             Step::Stop(error) => {
-                report.deferred += 1;
+                // A redirect is looked into and the row tried again in this round.
+                if !matches!(error, ProviderError::Moved { .. }) {
+                    report.deferred += 1;
+                }
                 if let ProviderError::RateLimited { retry_at } = &error {
                     report.retry_at = Some(*retry_at);
                 }
@@ -137,6 +155,16 @@ fn record_failure(
     what: &str,
     error: &ProviderError,
 ) -> Result<Step, SyncError> {
+    if let ProviderError::Moved { what, to } = error {
+        if ctx.stop_at_redirect {
+            // Nothing recorded: the row is tried again once it is known whether the
+            // repository moved (then under its new path) or only this issue did.
+            return Ok(Step::Stop(ProviderError::Moved {
+                what: what.clone(),
+                to: to.clone(),
+            }));
+        }
+    }
     let now = Timestamp::now();
     let action = on_push_failure(error, entry.kind, entry.attempts, now, ctx.retry);
     let mut db = lock(ctx.store);
@@ -220,7 +248,8 @@ async fn push_update(
             }
         };
         if status != RemoteStatus::Present {
-            return record_failure(ctx, entry, "push", &gone_error(ctx, number, status));
+            let error = gone_error(ctx, number, status);
+            return record_failure(&ctx.settled(), entry, "push", &error);
         }
         let mut base = base;
         match ctx
@@ -244,9 +273,10 @@ async fn push_update(
                     report.conflicts += new_conflicts;
                 }
                 // Moved elsewhere (GitLab `moved_to_id`): nothing can be written here.
+                // The tracker said so itself: no redirect to look into.
                 if fresh.moved_to.is_some() {
                     let error = gone_error(ctx, number, RemoteStatus::Moved);
-                    return record_failure(ctx, entry, "push", &error);
+                    return record_failure(&ctx.settled(), entry, "push", &error);
                 }
                 base = fresh;
             }

@@ -11,9 +11,10 @@
 //!   outbox rows (all keyed by ids) stay as they are; only the path and the stored page
 //!   links under the old path change, in one transaction with the sync-log row
 //!   (operation `rename`) that says so. References then read `NAME:NEW/PATH#N`.
-//! - It costs nothing while nothing moved: before a push the path is checked only when
-//!   local changes are due (one request on trackers that can say, none on others), and
-//!   otherwise only after a pull met a redirect.
+//! - It costs nothing while nothing moved: the path is checked only after a push or a
+//!   pull met a redirect (one request on trackers that can say, none on others). A push
+//!   that meets one stops without recording anything, and runs again afterwards: under
+//!   the new path, or with redirects recorded as moved issues.
 //! - A tracker failure while checking is not reported here: the push or pull that goes
 //!   on meets it too, and reports it as usual.
 //! - The store lock is never held across a request.
@@ -27,13 +28,13 @@ use crate::provider::{Provider, ProviderError};
 use crate::store::sync_log::{LogEntry, LogResult};
 use crate::store::{outbox, repos, sync_log, Store, StoreError};
 
-/// Before pushing `repo`'s due local changes: if the tracker now has the repository under
-/// another path, follows it there. Returns the renamed repository, `None` when it did not
-/// move, nothing is due, or the tracker cannot say.
+/// After a push met a redirect: if the tracker now has the repository under another
+/// path, follows it there. Returns the renamed repository; `None` when it did not move
+/// (the redirect was one issue's) or the tracker cannot say.
 ///
 /// # Errors
 /// Only store failures.
-pub async fn before_push(
+pub async fn after_redirect(
     store: &Mutex<Store>,
     provider: &dyn Provider,
     web_url: &str,
@@ -42,9 +43,6 @@ pub async fn before_push(
     let Some(remote_id) = repo.remote_id else {
         return Ok(None);
     };
-    if outbox::due(lock(store).conn(), repo.id, Timestamp::now())?.is_empty() {
-        return Ok(None);
-    }
     match provider.get_repo_by_id(remote_id).await {
         Ok(Some(remote)) => follow(store, web_url, repo, &remote),
         Ok(None) | Err(_) => Ok(None),
