@@ -45,6 +45,16 @@ pub enum Error {
          --allow-insecure-http to send it anyway"
     )]
     InsecureHttp { url: String },
+    #[error(
+        "{url} is plain http and connection {name:?} was added without a token, so the token \
+         in {env_var} would travel in clear text; it is not sent. Use https, or add the \
+         connection again with --token-env --allow-insecure-http"
+    )]
+    InsecureEnvToken {
+        name: String,
+        url: String,
+        env_var: String,
+    },
     #[error("--token-env: {env_var} is not set (or empty); set it, or pipe the token into --token-stdin")]
     EnvTokenUnset { env_var: String },
     #[error(
@@ -144,7 +154,7 @@ impl Error {
             Self::DuplicateConnection { .. } | Self::ConnectionNameClash { .. } => {
                 "duplicate_connection"
             }
-            Self::InsecureHttp { .. } => "insecure_http",
+            Self::InsecureHttp { .. } | Self::InsecureEnvToken { .. } => "insecure_http",
             Self::EnvTokenUnset { .. } => "missing_token",
             Self::EnvTokenNotRequested { .. } => "env_token_not_requested",
             Self::TwoTokenSources => "invalid_input",

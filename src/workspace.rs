@@ -348,6 +348,7 @@ impl Workspace {
 
     fn token_for(&self, connection: &Connection) -> Result<Option<Secret>> {
         if let Some(token) = token_from_env(&connection.name) {
+            env_token_may_go(connection)?;
             return Ok(Some(token));
         }
         if !connection.has_token {
@@ -748,6 +749,20 @@ impl ConditionalCache for StoredEtags {
     }
 }
 
+/// Whether the token in the connection's variable may be sent: a connection added
+/// without a token (it has no login) never agreed to send one over plain http to
+/// another machine, and a variable set later does not change that.
+fn env_token_may_go(connection: &Connection) -> Result<()> {
+    if connection.login.is_none() && sends_in_clear(&connection.web_url) {
+        return Err(Error::InsecureEnvToken {
+            name: connection.name.clone(),
+            url: connection.web_url.clone(),
+            env_var: token_env_var(&connection.name),
+        });
+    }
+    Ok(())
+}
+
 fn validate_connection_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 64
@@ -760,5 +775,44 @@ fn validate_connection_name(name: &str) -> Result<()> {
         Err(Error::InvalidConnectionName {
             name: name.to_string(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ConflictPolicy, ProviderKind};
+
+    fn connection(web_url: &str, login: Option<&str>) -> Connection {
+        Connection {
+            id: 1,
+            name: "lan".into(),
+            provider: ProviderKind::Gitea,
+            web_url: web_url.into(),
+            api_url: format!("{web_url}/api/v1"),
+            has_token: false,
+            secret_key: "k".into(),
+            login: login.map(str::to_string),
+            conflict_policy: ConflictPolicy::Ask,
+            poll_interval_minutes: 15,
+            created_at: Timestamp::now(),
+        }
+    }
+
+    /// A connection added anonymously to a plain-http address on another machine does
+    /// not start sending a token because `ISSUESYNC_TOKEN_<NAME>` appeared later.
+    #[test]
+    fn a_token_variable_set_later_does_not_travel_in_clear_text() {
+        let err = env_token_may_go(&connection("http://tracker.example", None)).unwrap_err();
+        assert_eq!(err.code(), "insecure_http");
+        assert!(err.to_string().contains("ISSUESYNC_TOKEN_LAN"), "{err}");
+        for fine in [
+            connection("https://tracker.example", None),
+            connection("http://127.0.0.1:3000", None),
+            // Added with a token (allowed then, with --allow-insecure-http).
+            connection("http://tracker.example", Some("alice")),
+        ] {
+            assert!(env_token_may_go(&fine).is_ok(), "{}", fine.web_url);
+        }
     }
 }
