@@ -15,7 +15,7 @@ use issuesync::model::{
 use issuesync::store::connections::{self, NewConnection};
 use issuesync::store::issues::{IssueQuery, IssueSort};
 use issuesync::store::{repos, Store};
-use issuesync::sync::observe::observe_remote;
+use issuesync::sync::observe::Observer;
 use serde_json::json;
 
 const ISSUES: usize = 100_000;
@@ -115,17 +115,12 @@ fn store_pages(store: &mut Store, repos: &[Repo], pages: usize) {
         let repo = &repos[page % repos.len()];
         store
             .write(|tx| -> Result<(), issuesync::store::StoreError> {
+                let mut observer =
+                    Observer::new(tx, repo, "https://git.example", ConflictPolicy::Ask)?;
                 for k in 0..PAGE {
                     let issue = remote_issue(page * PAGE + k);
                     let now = Timestamp::now();
-                    observe_remote(
-                        tx,
-                        repo,
-                        "https://git.example",
-                        &issue,
-                        ConflictPolicy::Ask,
-                        now,
-                    )?;
+                    observer.observe(tx, &issue, now)?;
                 }
                 Ok(())
             })

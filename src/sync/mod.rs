@@ -4,7 +4,7 @@
 //! Invariants:
 //! - Plan, then apply: [`plan`], [`push_plan`] and [`merge`] decide purely; [`pull`],
 //!   [`push`] and [`observe`] do the I/O.
-//! - Every remote version enters the store through [`observe::observe_remote`], which
+//! - Every remote version enters the store through [`observe::Observer`], which
 //!   merges it with local edits: a pull never overwrites a local edit and a push never
 //!   overwrites a remote one.
 //! - A repository that fails does not stop the others; its failure is reported and

@@ -6,8 +6,9 @@
 //!   the new remote version — judged with the tracker's [`Capabilities`] and the
 //!   connection's policy — it says what happens: unchanged, take the remote, or merged
 //!   (with which conflicts, which log lines, and whether anything is left to push).
-//! - [`observe_remote`] reads those inputs, calls [`decide`], and applies the decision in
-//!   the caller's transaction: the only part that writes.
+//! - [`Observer::observe`] reads those inputs, calls [`decide`], and applies the decision
+//!   in the caller's transaction: the only part that writes. An [`Observer`] reads the
+//!   tracker's capabilities once, when it is made for a listing or a write.
 //!
 //! Invariants:
 //! - The base snapshot always becomes the observed version: the working copy is "the
@@ -171,32 +172,102 @@ pub fn decide(observation: &Observation<'_>, remote: &RemoteIssue) -> Decision {
     }))
 }
 
-/// Brings the tracker's version `issue` of an issue of `repo` (on the connection whose
-/// web root is `web_url`) into the store: reads what [`decide`] needs, decides, writes.
-///
-/// # Errors
-/// [`StoreError`] on a read or write failure; the caller's transaction then keeps
-/// nothing of it.
-pub fn observe_remote(
+/// Brings the tracker's versions of one repository's issues into the store. Made once
+/// per listing or write (it reads the tracker's [`Capabilities`] then, not per issue),
+/// and keeps what it learns about the tracker on the way.
+pub struct Observer<'a> {
+    repo: &'a Repo,
+    web_url: &'a str,
+    policy: ConflictPolicy,
+    caps: Capabilities,
+}
+
+impl<'a> Observer<'a> {
+    /// An observer for `repo` on the connection whose web root is `web_url`.
+    ///
+    /// # Errors
+    /// [`StoreError`] when what was learned about the tracker cannot be read.
+    pub fn new(
+        db: &Db,
+        repo: &'a Repo,
+        web_url: &'a str,
+        policy: ConflictPolicy,
+    ) -> Result<Self, StoreError> {
+        Ok(Self {
+            repo,
+            web_url,
+            policy,
+            caps: capabilities_of(db, repo)?,
+        })
+    }
+
+    /// Brings the tracker's version `issue` into the store: reads what [`decide`] needs,
+    /// decides, writes.
+    ///
+    /// # Errors
+    /// [`StoreError`] on a read or write failure; the caller's transaction then keeps
+    /// nothing of it.
+    pub fn observe(
+        &mut self,
+        db: &Db,
+        issue: &RemoteIssue,
+        now: Timestamp,
+    ) -> Result<Observed, StoreError> {
+        let remote_fields = IssueFields::of_remote(issue);
+        if let Some(learned) = learned_from_issue(&self.caps, &remote_fields) {
+            connections::set_assignee_capacity(db, self.repo.connection_id, learned)?;
+            self.caps = self.caps.with_assignees(learned);
+        }
+        observe_remote(
+            db,
+            self.repo,
+            self.web_url,
+            issue,
+            self.policy,
+            &self.caps,
+            now,
+        )
+    }
+
+    /// Links the local create `issue_id` to the tracker's `issue` (see [`adopt`]).
+    ///
+    /// # Errors
+    /// [`StoreError`] on a write failure.
+    pub fn adopt(
+        &self,
+        db: &Db,
+        issue_id: i64,
+        issue: &RemoteIssue,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        adopt(
+            db,
+            self.repo,
+            self.web_url,
+            issue_id,
+            issue,
+            &self.caps,
+            now,
+        )
+    }
+}
+
+fn observe_remote(
     db: &Db,
     repo: &Repo,
     web_url: &str,
     issue: &RemoteIssue,
     policy: ConflictPolicy,
+    caps: &Capabilities,
     now: Timestamp,
 ) -> Result<Observed, StoreError> {
     let page = page_of(repo, web_url, issue);
     let remote_url = page.as_str();
-    let mut caps = capabilities_of(db, repo)?;
     let remote_fields = IssueFields::of_remote(issue);
-    if let Some(learned) = learned_from_issue(&caps, &remote_fields) {
-        connections::set_assignee_capacity(db, repo.connection_id, learned)?;
-        caps = caps.with_assignees(learned);
-    }
     let Some(issue_id) = issues::find_for_remote(db, repo.id, issue)? else {
         if let Some(client_id) = find_client_marker(&issue.body) {
             if let Some(issue_id) = issues::unpushed_by_client_id(db, repo.id, client_id)? {
-                adopt(db, repo, web_url, issue_id, issue, now)?;
+                adopt(db, repo, web_url, issue_id, issue, caps, now)?;
                 return Ok(Observed::Adopted { issue_id });
             }
         }
@@ -215,7 +286,7 @@ pub fn observe_remote(
             working: &working,
             open: &open,
             policy,
-            capabilities: &caps,
+            capabilities: caps,
         },
         issue,
     );
@@ -285,15 +356,13 @@ pub fn unsent_changes(
 
 /// Links a local create to the tracker's issue: number, URL and base come from the
 /// tracker; edits made locally after the create was sent stay and wait as an update.
-///
-/// # Errors
-/// [`StoreError`] on a write failure.
-pub fn adopt(
+fn adopt(
     db: &Db,
     repo: &Repo,
     web_url: &str,
     issue_id: i64,
     issue: &RemoteIssue,
+    caps: &Capabilities,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     if issues::by_id(db, issue_id)?.is_none() {
@@ -327,8 +396,7 @@ pub fn adopt(
         now,
     )?;
     outbox::remove_create(db, issue_id)?;
-    let caps = capabilities_of(db, repo)?;
-    if unsent_changes(&caps, &local, &IssueFields::of_remote(issue), &[]) {
+    if unsent_changes(caps, &local, &IssueFields::of_remote(issue), &[]) {
         outbox::ensure_update(db, issue_id, now)?;
     }
     let detail = format!("{}#{} created on the tracker", repo.full_path, issue.number);

@@ -18,7 +18,7 @@
 
 use std::sync::Mutex;
 
-use super::observe::{observe_remote, Observed};
+use super::observe::{Observed, Observer};
 use super::plan::{
     absent_after_full_listing, comments_since, later, Continuation, IncrementalPass, PageGuard,
     PullPlan,
@@ -64,13 +64,15 @@ pub async fn pull_repo(
     let mut listing = plan.listing.clone();
     let mut pass = IncrementalPass::default();
     let mut guard = PageGuard::default();
+    let mut observer = Observer::new(lock(store).conn(), repo, web_url, policy)?;
     loop {
         let fetched = provider
             .list_issues(&repo.full_path, &listing, page.as_deref())
             .await?;
         all_unchanged &= fetched.not_modified;
         let now = Timestamp::now();
-        let page_high = if fetched.not_modified {
+        // A 304 page's newest time is only needed to go on from it by time.
+        let page_high = if fetched.not_modified && by_time {
             issues::newest_base_update(lock(store).conn(), repo.id, &fetched.held)?
         } else {
             fetched.items.iter().map(|i| i.updated_at).max()
@@ -94,7 +96,7 @@ pub async fn pull_repo(
             let mut db = lock(store);
             db.write(|tx| -> Result<(), SyncError> {
                 for issue in &fetched.items {
-                    let observed = observe_remote(tx, repo, web_url, issue, policy, now)?;
+                    let observed = observer.observe(tx, issue, now)?;
                     if let Observed::Created { issue_id } = observed {
                         entered_late.push((issue_id, issue.number));
                     }
@@ -259,7 +261,7 @@ async fn reconcile(
             match &verdict {
                 // Still there, just outside the filter now: keep it current.
                 Ok(issue) => {
-                    observe_remote(tx, repo, web_url, issue, policy, now)?;
+                    Observer::new(tx, repo, web_url, policy)?.observe(tx, issue, now)?;
                 }
                 Err(status) => {
                     issues::mark_remote_status(tx, issue_id, *status)?;
@@ -332,11 +334,11 @@ async fn pull_comments(
 }
 
 /// The error of a listing that would not end, naming the server.
-pub(crate) fn endless(web_url: &str, problem: String) -> SyncError {
+pub(crate) fn endless(web_url: &str, problem: String) -> ProviderError {
     let host = url::Url::parse(web_url)
         .map(|u| crate::provider::host_of(&u))
         .unwrap_or_else(|_| web_url.to_string());
-    SyncError::Provider(ProviderError::EndlessListing { host, problem })
+    ProviderError::EndlessListing { host, problem }
 }
 
 /// A comment whose page link is kept only when it is trusted

@@ -10,7 +10,7 @@
 //!   counts differences) are sent, and conflicted fields are never sent. Gitea's
 //!   `content_version` makes the body a compare-and-swap: a 409 re-reads and merges
 //!   again. Other fields rely on that re-read (see `docs/sync.md`).
-//! - The tracker's answer becomes the new base (via [`observe_remote`]); a field the
+//! - The tracker's answer becomes the new base (via [`Observer::observe`]); a field the
 //!   answer does not show was silently refused, and the change is marked failed rather
 //!   than pushed forever; what the answer teaches about the tracker (one assignee kept of
 //!   two) is remembered for the connection before the answer is merged.
@@ -24,13 +24,13 @@
 
 use std::sync::Mutex;
 
-use super::observe::{adopt, observe_remote, Observed};
-use super::pull::trusted_comment;
+use super::observe::{Observed, Observer};
+use super::pull::{endless, trusted_comment};
 use super::push_plan::{judge_answer, on_push_failure, plan_update, AnswerVerdict, FailureAction};
 use super::{capabilities_of, lock, SyncError};
 use crate::model::{
     client_marker, find_client_marker, with_marker, ChangeKind, ConflictPolicy, Field, IssueFields,
-    RemoteIssue, RemoteStatus, Repo, Timestamp,
+    RemoteIssue, RemoteStatus, RemoteVersion, Repo, Timestamp,
 };
 use crate::provider::{
     AssigneeCapacity, IssueListing, NewRemoteIssue, Provider, ProviderError, RetryPolicy,
@@ -73,7 +73,15 @@ pub struct PushContext<'a> {
     pub stop_at_redirect: bool,
 }
 
-impl PushContext<'_> {
+impl<'a> PushContext<'a> {
+    /// An [`Observer`] for the tracker's answers in this repository.
+    fn observer(
+        &self,
+        db: &rusqlite::Connection,
+    ) -> Result<Observer<'a>, crate::store::StoreError> {
+        Observer::new(db, self.repo, self.web_url, self.policy)
+    }
+
     /// The same, for a move the tracker stated itself (no redirect to look into).
     fn settled(&self) -> Self {
         Self {
@@ -259,16 +267,8 @@ async fn push_update(
         {
             Ok(None) => {}
             Ok(Some(fresh)) => {
-                let observed = lock(ctx.store).write(|tx| {
-                    observe_remote(
-                        tx,
-                        ctx.repo,
-                        ctx.web_url,
-                        &fresh,
-                        ctx.policy,
-                        Timestamp::now(),
-                    )
-                })?;
+                let observed = lock(ctx.store)
+                    .write(|tx| ctx.observer(tx)?.observe(tx, &fresh, Timestamp::now()))?;
                 if let Observed::Merged { new_conflicts, .. } = observed {
                     report.conflicts += new_conflicts;
                 }
@@ -317,9 +317,14 @@ async fn push_update(
             });
         }
 
+        let expected = if plan.compare_and_swap {
+            base.version.clone()
+        } else {
+            RemoteVersion::default()
+        };
         match ctx
             .provider
-            .update_issue(&ctx.repo.full_path, number, &plan.changes, &base.version)
+            .update_issue(&ctx.repo.full_path, number, &plan.changes, &expected)
             .await
         {
             Ok(answer) => {
@@ -340,7 +345,7 @@ async fn push_update(
                             ),
                         )?;
                     }
-                    observe_remote(tx, ctx.repo, ctx.web_url, &answer, ctx.policy, now)?;
+                    ctx.observer(tx)?.observe(tx, &answer, now)?;
                     let mut problems: Vec<String> = Vec::new();
                     if !verdict.refused.is_empty() {
                         problems.push(refused_message(&verdict, &answer));
@@ -464,12 +469,9 @@ async fn find_created(
         match fetched.next {
             // A repository never pulled (no tracker time known) is walked in full.
             Some(next) if cursor.is_none() || !reached_older => {
-                guard.go_on(Some(&next)).map_err(|problem| {
-                    let host = url::Url::parse(ctx.web_url)
-                        .map(|u| crate::provider::host_of(&u))
-                        .unwrap_or_default();
-                    ProviderError::EndlessListing { host, problem }
-                })?;
+                guard
+                    .go_on(Some(&next))
+                    .map_err(|problem| endless(ctx.web_url, problem))?;
                 page = Some(next);
             }
             _ => return Ok(None),
@@ -494,9 +496,8 @@ async fn push_create(
         if let Some(sent) = sent_at {
             match find_created(ctx, &marker, sent).await {
                 Ok(Some(found)) => {
-                    lock(ctx.store).write(|tx| {
-                        adopt(tx, ctx.repo, ctx.web_url, id, &found, Timestamp::now())
-                    })?;
+                    lock(ctx.store)
+                        .write(|tx| ctx.observer(tx)?.adopt(tx, id, &found, Timestamp::now()))?;
                     report.created += 1;
                     return Ok(Step::Done);
                 }
@@ -526,7 +527,7 @@ async fn push_create(
         match ctx.provider.create_issue(&ctx.repo.full_path, &new).await {
             Ok(created) => {
                 lock(ctx.store)
-                    .write(|tx| adopt(tx, ctx.repo, ctx.web_url, id, &created, Timestamp::now()))?;
+                    .write(|tx| ctx.observer(tx)?.adopt(tx, id, &created, Timestamp::now()))?;
                 report.created += 1;
                 return Ok(Step::Done);
             }

@@ -36,6 +36,9 @@ pub struct UpdatePlan {
     /// Fields the tracker cannot hold as they are (two assignees where it keeps one),
     /// with why: not sent, kept, marked failed.
     pub impossible: Vec<(Field, String)>,
+    /// A sent field is guarded by the tracker's compare-and-swap: the write carries the
+    /// version it was based on (else nothing would check it, and none is sent).
+    pub compare_and_swap: bool,
 }
 
 impl UpdatePlan {
@@ -69,6 +72,7 @@ pub fn plan_update(
             continue;
         }
         plan.sent.push(field);
+        plan.compare_and_swap |= capabilities.guards(field);
         let changes = &mut plan.changes;
         match field {
             Field::Title => changes.title = Some(working.title.clone()),
@@ -326,6 +330,20 @@ mod tests {
         assert!(plan.changes.is_empty(), "{plan:?}");
         assert_eq!(plan.adopt, vec![Field::Body, Field::State, Field::Labels]);
         assert!(plan.is_settled());
+    }
+
+    #[test]
+    fn only_a_write_of_a_guarded_field_carries_its_version() {
+        let gitea = crate::provider::capabilities(ProviderKind::Gitea);
+        let mut working = base();
+        working.title = "New".into();
+        assert!(!plan_update(&base(), &working, &[], &gitea).compare_and_swap);
+        working.body = "three\n".into();
+        assert!(plan_update(&base(), &working, &[], &gitea).compare_and_swap);
+        assert!(
+            !plan_update(&base(), &working, &[], &caps()).compare_and_swap,
+            "GitHub guards nothing"
+        );
     }
 
     #[test]
