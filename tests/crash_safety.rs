@@ -48,24 +48,7 @@ fn synced(t: &dyn FakeTracker) -> (Cli, Vec<u64>) {
             },
         ),
     ];
-    let mut cli = Cli::new();
-    cli.env("ISSUESYNC_TOKEN_T", TOKEN);
-    let kind = t.kind().to_string();
-    cli.run(&[
-        "connection",
-        "add",
-        "--name",
-        "t",
-        "--provider",
-        &kind,
-        "--url",
-        &t.web_url(),
-        "--token-env",
-    ])
-    .json_or_success();
-    cli.run(&["repo", "add", &format!("t:{repo}")])
-        .json_or_success();
-    cli.run(&["sync"]).json_or_success();
+    let cli = Cli::mirroring(t, repo, TOKEN);
     (cli, numbers)
 }
 

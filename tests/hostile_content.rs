@@ -86,27 +86,7 @@ fn tracker_text_reaches_the_terminal_without_escapes_and_json_exactly() {
         },
     );
     FakeTracker::add_comment(&t, "team/app", n, "alice", &format!("comment{ESCAPES}"));
-    let mut cli = crate::common::cli::Cli::new();
-    cli.env("ISSUESYNC_TOKEN_T", "hostile-token-1");
-    let url = FakeTracker::web_url(&t);
-    for args in [
-        vec![
-            "connection",
-            "add",
-            "--name",
-            "t",
-            "--provider",
-            "gitea",
-            "--url",
-            &url,
-            "--token-env",
-        ],
-        vec!["repo", "add", "t:team/app"],
-        vec!["sync"],
-    ] {
-        let run = cli.run(&args);
-        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
-    }
+    let cli = crate::common::cli::Cli::mirroring(&t, "team/app", "hostile-token-1");
     let reference = format!("t:team/app#{n}");
     for args in [vec!["list"], vec!["show", &reference], vec!["log"]] {
         let run = cli.run(&args);

@@ -30,28 +30,7 @@ fn mirrored_by_cli(t: &dyn FakeTracker) -> (Cli, u64) {
             ..Default::default()
         },
     );
-    let mut cli = Cli::new();
-    cli.env("ISSUESYNC_TOKEN_T", TOKEN);
-    let kind = t.kind().to_string();
-    let url = t.web_url();
-    for args in [
-        vec![
-            "connection",
-            "add",
-            "--name",
-            "t",
-            "--provider",
-            &kind,
-            "--url",
-            &url,
-            "--token-env",
-        ],
-        vec!["repo", "add", &format!("t:{repo}")],
-        vec!["sync"],
-    ] {
-        let run = cli.run(&args);
-        assert_eq!(run.code, 0, "{kind} {args:?}: {}", run.stderr);
-    }
+    let cli = Cli::mirroring(t, repo, TOKEN);
     (cli, n)
 }
 

@@ -354,10 +354,9 @@ mod tests {
         let local = with(|f| f.assignees = set(&["bob"]));
         let remote = with(|f| f.assignees = set(&["carol"]));
         for capacity in [AssigneeCapacity::One, AssigneeCapacity::Unknown] {
-            let caps = caps().with_assignees(capacity);
             let caps = Capabilities {
                 assignees: capacity,
-                ..caps
+                ..caps()
             };
             let merged = merge(&base, &local, &remote, ConflictPolicy::Ask, &caps);
             assert_eq!(

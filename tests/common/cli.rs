@@ -74,6 +74,35 @@ impl Cli {
         }
     }
 
+    /// A CLI whose connection `t` (token `token` in `ISSUESYNC_TOKEN_T`, verified with
+    /// `--token-env`) mirrors `repo` of the fake `t`, synced once.
+    pub fn mirroring(t: &dyn super::tracker::FakeTracker, repo: &str, token: &str) -> Self {
+        let mut cli = Self::new();
+        cli.env("ISSUESYNC_TOKEN_T", token);
+        let kind = t.kind().to_string();
+        let url = t.web_url();
+        let repo = format!("t:{repo}");
+        for args in [
+            vec![
+                "connection",
+                "add",
+                "--name",
+                "t",
+                "--provider",
+                &kind,
+                "--url",
+                &url,
+                "--token-env",
+            ],
+            vec!["repo", "add", &repo],
+            vec!["sync"],
+        ] {
+            let run = cli.run(&args);
+            assert_eq!(run.code, 0, "{kind} {args:?}: {}", run.stderr);
+        }
+        cli
+    }
+
     /// Sets an environment variable for every later run.
     pub fn env(&mut self, key: &str, value: &str) {
         self.env.push((key.to_string(), value.to_string()));
