@@ -16,7 +16,7 @@ use crate::store::issues::IssueQuery;
 use crate::store::sync_log::LogRecord;
 use crate::sync::SyncEvent;
 use crate::workspace::{
-    ConnectionAdded, ConnectionRemoved, Discarded, Edited, IssueEdit, IssueView,
+    ConnectionAdded, ConnectionRemoved, Discarded, Edited, ImageChoice, IssueEdit, IssueView,
     NewConnectionRequest, NewIssue, Resolution, SyncFinished, SyncOverview, SyncProgress,
     SyncSummary,
 };
@@ -33,6 +33,7 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     let cfg = Config::new().with_out_dir(dir).with_large_int("number");
     IssueDetail::export_all(&cfg)?;
     IssueView::export_all(&cfg)?;
+    ImageChoice::export_all(&cfg)?;
     SyncOverview::export_all(&cfg)?;
     AppSettings::export_all(&cfg)?;
     IssueQuery::export_all(&cfg)?;

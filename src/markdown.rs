@@ -4,22 +4,155 @@
 //! Invariants: issue text is written by strangers, so the output never contains script,
 //! event handlers, `javascript:`/`data:` URLs, styles, iframes or forms, whatever the
 //! input; links get `rel="noopener noreferrer nofollow"` (the UI opens them in the
-//! system browser, never in the webview); images are kept only as plain `https:`
-//! images. IssueSync's own markers (HTML comments) disappear.
+//! system browser, never in the webview). IssueSync's own markers (HTML comments)
+//! disappear.
+//!
+//! Images are where reading becomes visible to strangers: a picture in a comment is
+//! fetched by every reader's machine, so whoever serves it learns who read the issue
+//! and when (a tracking pixel). An [`ImagePolicy`] decides per image, before the
+//! webview ever sees the address: images on the connection's own tracker (its web and
+//! API origins, and the upload hosts its capability model names) keep their `src`,
+//! every other image loses it (the UI shows a placeholder and offers "Load images"),
+//! unless the person chose to load everything. Relative image paths are resolved
+//! against the tracker (GitLab's `/uploads/` against the project), never against the
+//! app's own origin.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use pulldown_cmark::{html, Options, Parser};
+use url::Url;
 
-/// Renders issue or comment text as sanitized HTML.
-pub fn to_safe_html(text: &str) -> String {
+/// Where the images of one issue may load from without asking.
+///
+/// The default policy knows no tracker: it hides every image.
+#[derive(Debug, Clone, Default)]
+pub struct ImagePolicy {
+    /// Origins (`scheme://host:port`) of the tracker: its web root and API.
+    own_origins: Vec<url::Origin>,
+    /// Host suffixes (`.githubusercontent.com`) where the tracker keeps uploads; https only.
+    upload_suffixes: Vec<String>,
+    /// The tracker's web root, with a trailing slash: what `/path` is relative to.
+    root: Option<Url>,
+    /// The project page, with a trailing slash: what GitLab's `/uploads/…` is relative to.
+    uploads: Option<Url>,
+    /// Every http(s) image loads ("Load images", or the setting that allows all).
+    everything: bool,
+}
+
+impl ImagePolicy {
+    /// The images of one tracker: `web_root` and `api_root` are the connection's
+    /// addresses; `upload_hosts` are patterns such as `*.githubusercontent.com`;
+    /// `uploads` is the page GitLab-style `/uploads/…` paths are relative to.
+    pub fn tracker(
+        web_root: &str,
+        api_root: &str,
+        upload_hosts: &[&str],
+        uploads: Option<&str>,
+    ) -> Self {
+        let with_slash = |u: &str| Url::parse(&format!("{}/", u.trim_end_matches('/'))).ok();
+        let root = with_slash(web_root);
+        let own_origins = [web_root, api_root]
+            .iter()
+            .filter_map(|u| Url::parse(u).ok())
+            .map(|u| u.origin())
+            .filter(url::Origin::is_tuple)
+            .collect();
+        let upload_suffixes = upload_hosts
+            .iter()
+            .filter_map(|h| h.strip_prefix('*'))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        Self {
+            own_origins,
+            upload_suffixes,
+            root,
+            uploads: uploads.and_then(with_slash),
+            everything: false,
+        }
+    }
+
+    /// The same tracker, with every http(s) image loading.
+    pub fn load_everything(mut self) -> Self {
+        self.everything = true;
+        self
+    }
+
+    /// An image address as the reader's machine would fetch it: absolute, or resolved
+    /// against the tracker. `None` for what no tracker can serve.
+    fn resolve(&self, src: &str) -> Option<Url> {
+        let src = src.trim();
+        if let Ok(absolute) = Url::parse(src) {
+            return Some(absolute);
+        }
+        if let Some(rest) = src.strip_prefix("//") {
+            return Url::parse(&format!("https://{rest}")).ok();
+        }
+        let root = self.root.as_ref()?;
+        let path = src.trim_start_matches('/');
+        match &self.uploads {
+            Some(project) if src.starts_with("/uploads/") => project.join(path).ok(),
+            _ => root.join(path).ok(),
+        }
+    }
+
+    /// Whether an image from `url` loads without asking.
+    fn allows(&self, url: &Url) -> bool {
+        if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+            return false;
+        }
+        if self.everything || self.own_origins.contains(&url.origin()) {
+            return true;
+        }
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        url.scheme() == "https" && self.upload_suffixes.iter().any(|s| host.ends_with(s))
+    }
+}
+
+/// Issue text as safe HTML, and how many of its images the policy held back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    /// Images shown as a placeholder (their address is not in `html`).
+    pub hidden_images: u32,
+}
+
+/// Renders issue or comment text as sanitized HTML; images follow `images`.
+pub fn render(text: &str, images: &ImagePolicy) -> Rendered {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_GFM;
     let mut raw = String::with_capacity(text.len() * 3 / 2);
     html::push_html(&mut raw, Parser::new_ext(text, options));
-    sanitizer().clean(&raw).to_string()
+    let hidden = Arc::new(AtomicU32::new(0));
+    let mut builder = sanitizer();
+    let policy = images.clone();
+    let counter = Arc::clone(&hidden);
+    builder.attribute_filter(move |element, attribute, value| {
+        if element != "img" || attribute != "src" {
+            return Some(value.into());
+        }
+        match policy.resolve(value) {
+            Some(url) if policy.allows(&url) => Some(url.to_string().into()),
+            Some(url) if matches!(url.scheme(), "http" | "https") => {
+                counter.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+            _ => None,
+        }
+    });
+    let html = builder.clean(&raw).to_string();
+    Rendered {
+        html,
+        hidden_images: hidden.load(Ordering::Relaxed),
+    }
+}
+
+/// Renders issue or comment text as sanitized HTML, with every image held back.
+pub fn to_safe_html(text: &str) -> String {
+    render(text, &ImagePolicy::default()).html
 }
 
 /// Checks that a link clicked in issue text is an `http(s)` URL before it is handed to
@@ -202,6 +335,96 @@ mod tests {
                         "{name}={value} in {html}"
                     );
                 }
+            }
+        }
+    }
+
+    fn github() -> ImagePolicy {
+        ImagePolicy::tracker(
+            "https://github.com",
+            "https://api.github.com",
+            &["*.githubusercontent.com"],
+            None,
+        )
+    }
+
+    fn srcs(html: &str) -> Vec<String> {
+        attributes(html)
+            .into_iter()
+            .filter(|(name, _)| name == "src")
+            .map(|(_, value)| value)
+            .collect()
+    }
+
+    #[rstest]
+    #[case::attachment("![x](https://github.com/user-attachments/assets/1)", Some("https://github.com/user-attachments/assets/1"))]
+    #[case::upload_host("<img src=\"https://private-user-images.githubusercontent.com/a.png\">", Some("https://private-user-images.githubusercontent.com/a.png"))]
+    #[case::root_relative("![x](/o/r/raw/main/a.png)", Some("https://github.com/o/r/raw/main/a.png"))]
+    #[case::pixel("![](https://tracker.example/p.gif?reader=1)", None)]
+    #[case::raw_pixel("<img src=\"https://tracker.example/p.gif\" width=1>", None)]
+    #[case::lookalike("![x](https://githubusercontent.com.evil.example/a.png)", None)]
+    #[case::clear_text_upload("![x](http://x.githubusercontent.com/a.png)", None)]
+    #[case::other_port("![x](https://github.com:8443/a.png)", None)]
+    #[case::protocol_relative("![x](//tracker.example/p.gif)", None)]
+    fn images_load_only_from_the_tracker(#[case] text: &str, #[case] kept: Option<&str>) {
+        let shown = render(text, &github());
+        assert_eq!(srcs(&shown.html), kept.into_iter().collect::<Vec<_>>(), "{}", shown.html);
+        assert_eq!(shown.hidden_images, u32::from(kept.is_none()), "{}", shown.html);
+        assert!(!shown.html.contains("tracker.example"), "{}", shown.html);
+    }
+
+    #[test]
+    fn gitlab_uploads_are_relative_to_the_project() {
+        let gitlab = ImagePolicy::tracker(
+            "https://gitlab.example/sub",
+            "https://gitlab.example/sub/api/v4",
+            &[],
+            Some("https://gitlab.example/sub/team/app"),
+        );
+        let shown = render("![s](/uploads/abc/s.png) ![t](/team/app/-/raw/main/t.png)", &gitlab);
+        assert_eq!(
+            srcs(&shown.html),
+            [
+                "https://gitlab.example/sub/team/app/uploads/abc/s.png",
+                "https://gitlab.example/sub/team/app/-/raw/main/t.png"
+            ]
+        );
+        assert_eq!(shown.hidden_images, 0);
+    }
+
+    #[test]
+    fn loading_everything_still_refuses_what_is_not_a_web_image() {
+        let all = github().load_everything();
+        let shown = render(
+            "![a](https://tracker.example/p.gif) ![b](data:image/png;base64,AAAA) ![c](file:///etc/passwd)",
+            &all,
+        );
+        assert_eq!(srcs(&shown.html), ["https://tracker.example/p.gif"], "{}", shown.html);
+        assert_eq!(shown.hidden_images, 0);
+    }
+
+    #[test]
+    fn a_policy_without_a_tracker_hides_every_image() {
+        let shown = render("![a](https://github.com/a.png)", &ImagePolicy::default());
+        assert!(srcs(&shown.html).is_empty(), "{}", shown.html);
+        assert_eq!(shown.hidden_images, 1);
+        assert!(shown.html.contains("alt=\"a\""), "{}", shown.html);
+    }
+
+    proptest::proptest! {
+        /// Whatever the text, every image address left in the output is on the tracker.
+        #[test]
+        fn images_in_output_are_always_the_trackers(input in hostile_markup(), host in "[a-z]{1,8}\\.(example|githubusercontent\\.com)") {
+            let text = format!("{input} ![x](https://{host}/a.png) <img src=\"//{host}/b\">");
+            let shown = render(&text, &github());
+            for src in srcs(&shown.html) {
+                let url = Url::parse(&src).expect("absolute");
+                proptest::prop_assert!(
+                    url.origin() == Url::parse("https://github.com").unwrap().origin()
+                        || url.origin() == Url::parse("https://api.github.com").unwrap().origin()
+                        || (url.scheme() == "https" && url.host_str().unwrap_or("").ends_with(".githubusercontent.com")),
+                    "{src} in {}", shown.html
+                );
             }
         }
     }

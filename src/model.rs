@@ -378,6 +378,10 @@ pub struct AppSettings {
     pub notify_failures: bool,
     /// Notify when an issue is newly assigned to me.
     pub notify_assigned: bool,
+    /// Load images in issue text from every host. Off: only images on the issue's own
+    /// tracker load; others show a placeholder with "Load images" (a picture from
+    /// elsewhere tells its server who read the issue, and when).
+    pub load_remote_images: bool,
 }
 
 impl Default for AppSettings {
@@ -386,6 +390,7 @@ impl Default for AppSettings {
             notify_conflicts: true,
             notify_failures: true,
             notify_assigned: true,
+            load_remote_images: false,
         }
     }
 }

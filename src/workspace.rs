@@ -18,7 +18,7 @@ mod editing;
 mod overview;
 
 pub use editing::{Discarded, Edited, IssueEdit, NewIssue, Resolution};
-pub use overview::{ConnectionOverview, IssueView, SyncOverview};
+pub use overview::{ConnectionOverview, ImageChoice, IssueView, SyncOverview};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

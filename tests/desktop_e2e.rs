@@ -126,7 +126,10 @@ const ORIGINAL: &str = "Sync stalls after a rate limit";
 const LOCAL: &str = "Sync stalls after a rate limit is hit";
 const REMOTE: &str = "Sync stalls after a rate limit (HTTP 429)";
 const MERGED: &str = "Sync stalls after a rate limit is hit (HTTP 429)";
-const BODY: &str = "After a 429 the next sync waits forever.\n\nSeen with GitLab 17.8.";
+/// The issue's text: a screenshot uploaded to the project, and a tracking pixel from
+/// another host (a loopback port nothing listens on, so even a load reaches nobody).
+const BODY: &str = "After a 429 the next sync waits forever.\n\n![stalled sync](/uploads/4f2a/stalled.png)\n\nSeen with GitLab 17.8. ![](https://127.0.0.1:1/pixel.gif?reader=alice)";
+const PIXEL: &str = "https://127.0.0.1:1/pixel.gif";
 
 /// The fake GitLab: alice's token, two projects of the nested group `team/…` that she is a
 /// member of, and a handful of issues in `team/backend/app`. Returns the fake and the
@@ -247,6 +250,29 @@ fn story_connect_import_edit_conflict_resolve_on_gitlab() {
         })
         .await?;
         d.shot("issue-view", true).await?;
+
+        // The screenshot on the tracker shows; the pixel from elsewhere does not, until
+        // the person asks for this issue's images.
+        let upload = format!("{}/{REPO}/uploads/4f2a/stalled.png", fake.web_url());
+        d.element(&format!("img[src=\"{}\"]", css_escape(&upload)))
+            .await?;
+        d.wait_text(&tid("hidden-images"), "one image held back", |t| {
+            t.contains("1 image is not loaded")
+        })
+        .await?;
+        d.wait_count(&tid("image-placeholder"), "the pixel's placeholder", |n| n == 1)
+            .await?;
+        let pixel = format!("img[src^=\"{PIXEL}\"]");
+        ensure!(
+            d.all(&pixel).await?.is_empty(),
+            "the tracking pixel is in the page before \"Load images\""
+        );
+        d.click(&tid("load-images")).await?;
+        d.wait_count(&pixel, "the pixel, once asked for", |n| n == 1)
+            .await?;
+        d.wait_count(&tid("hidden-images"), "no images held back", |n| n == 0)
+            .await?;
+        d.step("images");
 
         // Edit the title here; it waits in the outbox.
         d.click(&tid("edit-title")).await?;

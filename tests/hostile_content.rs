@@ -178,3 +178,47 @@ async fn an_oversized_answer_is_refused_and_nothing_stored_is_lost() {
     );
     assert_eq!(s.local(0).issue.title, "Crash on start", "the mirror stays");
 }
+
+/// A tracking pixel in a comment does not load unless the person asks: on every tracker,
+/// images on the tracker itself keep their address, one from elsewhere is held back (its
+/// address absent from the page), "Load images" shows it for that issue, and the setting
+/// shows every image.
+#[tokio::test(flavor = "multi_thread")]
+async fn images_from_other_hosts_wait_until_the_person_asks() {
+    use issuesync::workspace::ImageChoice;
+    const PIXEL: &str = "https://pixel.example/p.gif?reader=1";
+    for t in crate::two_way_sync::trackers() {
+        let s = setup(t.as_ref()).await;
+        let own = format!("{}/attachments/screenshot.png", t.web_url());
+        t.add_comment(
+            s.repo,
+            s.numbers[0],
+            "bob",
+            &format!("Looks like this: ![shot]({own}) ![]({PIXEL})"),
+        );
+        s.sync().await;
+        let kind = t.web_url();
+
+        let view = s.ws.issue_view(&s.reference(0), ImageChoice::AsSet).unwrap();
+        let html = view.comments_html.concat();
+        assert_eq!(view.hidden_images, 1, "{kind}: {html}");
+        assert!(html.contains(&format!("src=\"{own}\"")), "{kind}: {html}");
+        assert!(!html.contains("pixel.example"), "{kind}: {html}");
+
+        let asked = s.ws.issue_view(&s.reference(0), ImageChoice::All).unwrap();
+        assert_eq!(asked.hidden_images, 0, "{kind}");
+        assert!(
+            asked.comments_html.concat().contains("src=\"https://pixel.example/p.gif?reader=1\""),
+            "{kind}: {:?}",
+            asked.comments_html
+        );
+        let other = s.ws.issue_view(&s.reference(1), ImageChoice::AsSet).unwrap();
+        assert_eq!(other.hidden_images, 0, "{kind}: another issue has no images");
+
+        let mut settings = s.ws.settings().unwrap();
+        settings.load_remote_images = true;
+        s.ws.save_settings(&settings).unwrap();
+        let all = s.ws.issue_view(&s.reference(0), ImageChoice::AsSet).unwrap();
+        assert_eq!(all.hidden_images, 0, "{kind}: the setting loads every image");
+    }
+}

@@ -10,7 +10,7 @@ use issuesync::secrets::Secret;
 use issuesync::store::issues::IssueQuery;
 use issuesync::store::sync_log::LogRecord;
 use issuesync::workspace::{
-    ConnectionAdded, ConnectionRemoved, Discarded, Edited, IssueEdit, IssueView,
+    ConnectionAdded, ConnectionRemoved, Discarded, Edited, ImageChoice, IssueEdit, IssueView,
     NewConnectionRequest, NewIssue, Resolution, SyncOverview, SyncSummary,
 };
 use tauri::State;
@@ -184,13 +184,20 @@ pub fn count_issues(state: State<'_, AppState>, query: IssueQuery) -> IpcResult<
 }
 
 #[tauri::command]
-pub fn issue_view(state: State<'_, AppState>, reference: String) -> IpcResult<IssueView> {
-    state.workspace.issue_view(&reference).map_err(Into::into)
+pub fn issue_view(
+    state: State<'_, AppState>,
+    reference: String,
+    images: ImageChoice,
+) -> IpcResult<IssueView> {
+    state
+        .workspace
+        .issue_view(&reference, images)
+        .map_err(Into::into)
 }
 
 #[tauri::command]
-pub fn render_markdown(state: State<'_, AppState>, text: String) -> String {
-    state.workspace.render_markdown(&text)
+pub fn render_markdown(state: State<'_, AppState>, text: String, place: Option<String>) -> String {
+    state.workspace.render_markdown(&text, place.as_deref())
 }
 
 #[tauri::command]

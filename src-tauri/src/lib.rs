@@ -144,7 +144,11 @@ mod tests {
             .split(';')
             .flat_map(|d| d.split_whitespace().skip(1))
             .collect();
-        for token in ["'unsafe-inline'", "'unsafe-eval'", "*", "http:", "blob:"] {
+        // Images: which ones load is decided per image by the renderer
+        // (`issuesync::markdown::ImagePolicy`), before the address reaches the webview;
+        // the CSP is its upper bound: the app's files and https, nothing inline.
+        assert_eq!(directive("img-src"), ["'self'", "https:"], "{csp}");
+        for token in ["'unsafe-inline'", "'unsafe-eval'", "*", "http:", "blob:", "data:"] {
             assert!(!every_value.contains(&token), "{token} in {csp}");
         }
         let connect = directive("connect-src");

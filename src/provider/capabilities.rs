@@ -104,6 +104,12 @@ pub struct Capabilities {
     /// `content_version` guards the body only. Every other field relies on the re-read
     /// just before the write.
     pub guarded: &'static [Field],
+    /// Hosts besides the web root and API where the tracker serves what people upload
+    /// into issue text (`*.githubusercontent.com`): their images load without asking.
+    pub upload_hosts: &'static [&'static str],
+    /// Upload paths in issue text (`/uploads/…`) are relative to the project page, not
+    /// to the host (GitLab).
+    pub uploads_under_project: bool,
 }
 
 impl Capabilities {
@@ -286,6 +292,8 @@ mod tests {
             trailing_whitespace: true,
         },
         guarded: &[],
+        upload_hosts: &[],
+        uploads_under_project: false,
     };
 
     fn set(names: &[&str]) -> FieldValue {

@@ -474,6 +474,8 @@ pub fn capabilities(kind: ProviderKind) -> Capabilities {
             state_reasons: true,
             body,
             guarded: &[],
+            upload_hosts: &["*.githubusercontent.com"],
+            uploads_under_project: false,
         },
         ProviderKind::Gitlab => Capabilities {
             labels: NameMatching::Exact,
@@ -482,6 +484,8 @@ pub fn capabilities(kind: ProviderKind) -> Capabilities {
             state_reasons: false,
             body,
             guarded: &[],
+            upload_hosts: &[],
+            uploads_under_project: true,
         },
         ProviderKind::Gitea => Capabilities {
             labels: NameMatching::CaseInsensitive,
@@ -490,6 +494,8 @@ pub fn capabilities(kind: ProviderKind) -> Capabilities {
             state_reasons: false,
             body,
             guarded: &[Field::Body],
+            upload_hosts: &[],
+            uploads_under_project: false,
         },
     }
 }

@@ -10,7 +10,7 @@ use ts_rs::TS;
 
 use super::Workspace;
 use crate::error::{Error, Result};
-use crate::markdown::to_safe_html;
+use crate::markdown::{render, ImagePolicy};
 use crate::model::{
     AppSettings, Field, FieldValue, IssueDetail, Milestone, ProviderKind, Timestamp, User,
 };
@@ -26,6 +26,21 @@ pub struct IssueView {
     pub body_html: String,
     /// Each comment rendered and sanitized, in the order of `detail.comments`.
     pub comments_html: Vec<String>,
+    /// Images in the body and comments shown as a placeholder: they are not on the
+    /// connection's own tracker and images were not loaded for this issue.
+    pub hidden_images: u32,
+}
+
+/// Which images of an issue load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageChoice {
+    /// The settings decide: the tracker's own images, or every image when the
+    /// "load images from every host" setting is on.
+    #[default]
+    AsSet,
+    /// Every image of this issue ("Load images").
+    All,
 }
 
 /// How one connection is doing.
@@ -138,24 +153,69 @@ impl Workspace {
     ///
     /// # Errors
     /// A malformed reference or an issue that is not mirrored.
-    pub fn issue_view(&self, reference: &str) -> Result<IssueView> {
+    pub fn issue_view(&self, reference: &str, images: ImageChoice) -> Result<IssueView> {
         let detail = self.issue(reference)?;
-        let body_html = to_safe_html(&detail.issue.body);
+        let policy = self.image_policy(&detail.issue.connection, &detail.issue.repo, images)?;
+        let body = render(&detail.issue.body, &policy);
+        let mut hidden_images = body.hidden_images;
         let comments_html = detail
             .comments
             .iter()
-            .map(|c| to_safe_html(&c.body))
+            .map(|c| {
+                let shown = render(&c.body, &policy);
+                hidden_images += shown.hidden_images;
+                shown.html
+            })
             .collect();
         Ok(IssueView {
             detail,
-            body_html,
+            body_html: body.html,
             comments_html,
+            hidden_images,
         })
     }
 
-    /// Renders text as the issue view would (for previews while editing).
-    pub fn render_markdown(&self, text: &str) -> String {
-        to_safe_html(text)
+    /// Renders text as the issue view would (for previews while editing): `place` is the
+    /// issue or repository (`NAME:OWNER/REPO[#N]`) whose tracker the text will live on;
+    /// without one (or an unknown one), images show as placeholders.
+    pub fn render_markdown(&self, text: &str, place: Option<&str>) -> String {
+        let repo = place
+            .map(|p| p.split_once('#').map_or(p, |(repo, _)| repo))
+            .and_then(|p| self.mirrored_repo(p).ok());
+        let policy = repo
+            .and_then(|r| {
+                self.image_policy(&r.connection, &r.full_path, ImageChoice::AsSet)
+                    .ok()
+            })
+            .unwrap_or_default();
+        render(text, &policy).html
+    }
+
+    /// The images that load for issues of one repository: the tracker's own, or every
+    /// one when asked for or when the settings allow all.
+    fn image_policy(
+        &self,
+        connection: &str,
+        repo_path: &str,
+        images: ImageChoice,
+    ) -> Result<ImagePolicy> {
+        let Some(c) = connections::by_name(self.store().conn(), connection)? else {
+            return Ok(ImagePolicy::default());
+        };
+        let caps = crate::provider::capabilities(c.provider);
+        let project = format!("{}/{}", c.web_url.trim_end_matches('/'), repo_path);
+        let policy = ImagePolicy::tracker(
+            &c.web_url,
+            &c.api_url,
+            caps.upload_hosts,
+            caps.uploads_under_project.then_some(project.as_str()),
+        );
+        let everything = images == ImageChoice::All || self.settings()?.load_remote_images;
+        Ok(if everything {
+            policy.load_everything()
+        } else {
+            policy
+        })
     }
 
     /// The milestones a mirrored repository offers (as of its last full sync).

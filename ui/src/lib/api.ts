@@ -22,6 +22,7 @@ import type { FieldValue } from "./bindings/FieldValue";
 import type { Issue } from "./bindings/Issue";
 import type { IssueEdit } from "./bindings/IssueEdit";
 import type { IssueQuery } from "./bindings/IssueQuery";
+import type { ImageChoice } from "./bindings/ImageChoice";
 import type { IssueView } from "./bindings/IssueView";
 import type { Label } from "./bindings/Label";
 import type { LogRecord } from "./bindings/LogRecord";
@@ -152,14 +153,16 @@ export function countIssues(query: IssueQuery): Promise<number> {
   return invoke<number>("count_issues", { query });
 }
 
-/** An issue with comments, conflicts, pending changes, and its text as safe HTML. */
-export function issueView(reference: string): Promise<IssueView> {
-  return invoke<IssueView>("issue_view", { reference });
+/** An issue with comments, conflicts, pending changes, and its text as safe HTML;
+ *  `images: "all"` also loads the images from hosts other than its tracker. */
+export function issueView(reference: string, images: ImageChoice = "as_set"): Promise<IssueView> {
+  return invoke<IssueView>("issue_view", { reference, images });
 }
 
-/** Markdown to sanitized HTML, for previews while editing. */
-export function renderMarkdown(text: string): Promise<string> {
-  return invoke<string>("render_markdown", { text });
+/** Markdown to sanitized HTML, for previews while editing; `place` (the issue or
+ *  repository the text is for) decides which images load. */
+export function renderMarkdown(text: string, place: string | null = null): Promise<string> {
+  return invoke<string>("render_markdown", { text, place });
 }
 
 /** Saves an edit locally (pending until the next sync pushes it). */

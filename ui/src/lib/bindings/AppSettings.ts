@@ -15,4 +15,10 @@ notify_failures: boolean,
 /**
  * Notify when an issue is newly assigned to me.
  */
-notify_assigned: boolean, };
+notify_assigned: boolean, 
+/**
+ * Load images in issue text from every host. Off: only images on the issue's own
+ * tracker load; others show a placeholder with "Load images" (a picture from
+ * elsewhere tells its server who read the issue, and when).
+ */
+load_remote_images: boolean, };

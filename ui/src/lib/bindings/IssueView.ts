@@ -12,4 +12,9 @@ body_html: string,
 /**
  * Each comment rendered and sanitized, in the order of `detail.comments`.
  */
-comments_html: Array<string>, };
+comments_html: Array<string>, 
+/**
+ * Images in the body and comments shown as a placeholder: they are not on the
+ * connection's own tracker and images were not loaded for this issue.
+ */
+hidden_images: number, };

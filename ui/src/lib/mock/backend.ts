@@ -52,7 +52,7 @@ export class MockBackend {
   readonly #emit: Emit;
   readonly #sleep: Sleep;
   readonly #queries = new IssueQueries();
-  #settings: AppSettings = { notify_conflicts: true, notify_failures: true, notify_assigned: false };
+  #settings: AppSettings = { notify_conflicts: true, notify_failures: true, notify_assigned: false, load_remote_images: false };
   #syncing = false;
   /** What the app asked to open in the system browser (for tests). */
   readonly opened: string[] = [];
@@ -319,6 +319,7 @@ export class MockBackend {
       },
       body_html: renderMarkdown(body),
       comments_html: comments.map((c) => renderMarkdown(c.body)),
+      hidden_images: 0,
     };
   }
 
