@@ -357,9 +357,18 @@ mod tests {
     }
 
     #[rstest]
-    #[case::attachment("![x](https://github.com/user-attachments/assets/1)", Some("https://github.com/user-attachments/assets/1"))]
-    #[case::upload_host("<img src=\"https://private-user-images.githubusercontent.com/a.png\">", Some("https://private-user-images.githubusercontent.com/a.png"))]
-    #[case::root_relative("![x](/o/r/raw/main/a.png)", Some("https://github.com/o/r/raw/main/a.png"))]
+    #[case::attachment(
+        "![x](https://github.com/user-attachments/assets/1)",
+        Some("https://github.com/user-attachments/assets/1")
+    )]
+    #[case::upload_host(
+        "<img src=\"https://private-user-images.githubusercontent.com/a.png\">",
+        Some("https://private-user-images.githubusercontent.com/a.png")
+    )]
+    #[case::root_relative(
+        "![x](/o/r/raw/main/a.png)",
+        Some("https://github.com/o/r/raw/main/a.png")
+    )]
     #[case::pixel("![](https://tracker.example/p.gif?reader=1)", None)]
     #[case::raw_pixel("<img src=\"https://tracker.example/p.gif\" width=1>", None)]
     #[case::lookalike("![x](https://githubusercontent.com.evil.example/a.png)", None)]
@@ -368,8 +377,18 @@ mod tests {
     #[case::protocol_relative("![x](//tracker.example/p.gif)", None)]
     fn images_load_only_from_the_tracker(#[case] text: &str, #[case] kept: Option<&str>) {
         let shown = render(text, &github());
-        assert_eq!(srcs(&shown.html), kept.into_iter().collect::<Vec<_>>(), "{}", shown.html);
-        assert_eq!(shown.hidden_images, u32::from(kept.is_none()), "{}", shown.html);
+        assert_eq!(
+            srcs(&shown.html),
+            kept.into_iter().collect::<Vec<_>>(),
+            "{}",
+            shown.html
+        );
+        assert_eq!(
+            shown.hidden_images,
+            u32::from(kept.is_none()),
+            "{}",
+            shown.html
+        );
         assert!(!shown.html.contains("tracker.example"), "{}", shown.html);
     }
 
@@ -381,7 +400,10 @@ mod tests {
             &[],
             Some("https://gitlab.example/sub/team/app"),
         );
-        let shown = render("![s](/uploads/abc/s.png) ![t](/team/app/-/raw/main/t.png)", &gitlab);
+        let shown = render(
+            "![s](/uploads/abc/s.png) ![t](/team/app/-/raw/main/t.png)",
+            &gitlab,
+        );
         assert_eq!(
             srcs(&shown.html),
             [
@@ -399,7 +421,12 @@ mod tests {
             "![a](https://tracker.example/p.gif) ![b](data:image/png;base64,AAAA) ![c](file:///etc/passwd)",
             &all,
         );
-        assert_eq!(srcs(&shown.html), ["https://tracker.example/p.gif"], "{}", shown.html);
+        assert_eq!(
+            srcs(&shown.html),
+            ["https://tracker.example/p.gif"],
+            "{}",
+            shown.html
+        );
         assert_eq!(shown.hidden_images, 0);
     }
 

@@ -128,7 +128,7 @@ const REMOTE: &str = "Sync stalls after a rate limit (HTTP 429)";
 const MERGED: &str = "Sync stalls after a rate limit is hit (HTTP 429)";
 /// The issue's text: a screenshot uploaded to the project, and a tracking pixel from
 /// another host (a loopback port nothing listens on, so even a load reaches nobody).
-const BODY: &str = "After a 429 the next sync waits forever.\n\n![stalled sync](/uploads/4f2a/stalled.png)\n\nSeen with GitLab 17.8. ![](https://127.0.0.1:1/pixel.gif?reader=alice)";
+const BODY: &str = "After a 429 the next sync waits forever.\n\n![stalled sync](/uploads/4f2a/stalled.png)\n\nSeen with GitLab 17.8 ([the log](https://127.0.0.1:1/log)). ![](https://127.0.0.1:1/pixel.gif?reader=alice)";
 const PIXEL: &str = "https://127.0.0.1:1/pixel.gif";
 
 /// The fake GitLab: alice's token, two projects of the nested group `team/…` that she is a
@@ -260,8 +260,10 @@ fn story_connect_import_edit_conflict_resolve_on_gitlab() {
             t.contains("1 image is not loaded")
         })
         .await?;
-        d.wait_count(&tid("image-placeholder"), "the pixel's placeholder", |n| n == 1)
-            .await?;
+        d.wait_count(&tid("image-placeholder"), "the pixel's placeholder", |n| {
+            n == 1
+        })
+        .await?;
         let pixel = format!("img[src^=\"{PIXEL}\"]");
         ensure!(
             d.all(&pixel).await?.is_empty(),
@@ -273,6 +275,40 @@ fn story_connect_import_edit_conflict_resolve_on_gitlab() {
         d.wait_count(&tid("hidden-images"), "no images held back", |n| n == 0)
             .await?;
         d.step("images");
+
+        // The window never leaves the app: the link in the text offers no context menu
+        // ("Open Link" would navigate the webview), and a navigation a script starts is
+        // refused by the shell's guard.
+        let menu_refused = d
+            .window()
+            .execute(
+                "const link = document.querySelector('.markdown a[href]');
+                 if (!link) { return 'no link in the issue text'; }
+                 const menu = new MouseEvent('contextmenu', { bubbles: true, cancelable: true });
+                 link.dispatchEvent(menu);
+                 return menu.defaultPrevented;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            menu_refused == json!(true),
+            "a link in issue text offers the webview's context menu: {menu_refused}"
+        );
+        let home = d.window().current_url().await?;
+        d.window()
+            .execute(
+                "window.location.href = 'file:///etc/passwd'; return null;",
+                vec![],
+            )
+            .await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = d.window().current_url().await?;
+        ensure!(now == home, "the window navigated away: {home} → {now}");
+        d.wait_text(&tid("issue-title"), "the app, still in the window", |t| {
+            t.contains(ORIGINAL)
+        })
+        .await?;
+        d.step("navigation");
 
         // Edit the title here; it waits in the outbox.
         d.click(&tid("edit-title")).await?;

@@ -199,7 +199,9 @@ async fn images_from_other_hosts_wait_until_the_person_asks() {
         s.sync().await;
         let kind = t.web_url();
 
-        let view = s.ws.issue_view(&s.reference(0), ImageChoice::AsSet).unwrap();
+        let view =
+            s.ws.issue_view(&s.reference(0), ImageChoice::AsSet)
+                .unwrap();
         let html = view.comments_html.concat();
         assert_eq!(view.hidden_images, 1, "{kind}: {html}");
         assert!(html.contains(&format!("src=\"{own}\"")), "{kind}: {html}");
@@ -208,17 +210,30 @@ async fn images_from_other_hosts_wait_until_the_person_asks() {
         let asked = s.ws.issue_view(&s.reference(0), ImageChoice::All).unwrap();
         assert_eq!(asked.hidden_images, 0, "{kind}");
         assert!(
-            asked.comments_html.concat().contains("src=\"https://pixel.example/p.gif?reader=1\""),
+            asked
+                .comments_html
+                .concat()
+                .contains("src=\"https://pixel.example/p.gif?reader=1\""),
             "{kind}: {:?}",
             asked.comments_html
         );
-        let other = s.ws.issue_view(&s.reference(1), ImageChoice::AsSet).unwrap();
-        assert_eq!(other.hidden_images, 0, "{kind}: another issue has no images");
+        let other =
+            s.ws.issue_view(&s.reference(1), ImageChoice::AsSet)
+                .unwrap();
+        assert_eq!(
+            other.hidden_images, 0,
+            "{kind}: another issue has no images"
+        );
 
         let mut settings = s.ws.settings().unwrap();
         settings.load_remote_images = true;
         s.ws.save_settings(&settings).unwrap();
-        let all = s.ws.issue_view(&s.reference(0), ImageChoice::AsSet).unwrap();
-        assert_eq!(all.hidden_images, 0, "{kind}: the setting loads every image");
+        let all =
+            s.ws.issue_view(&s.reference(0), ImageChoice::AsSet)
+                .unwrap();
+        assert_eq!(
+            all.hidden_images, 0,
+            "{kind}: the setting loads every image"
+        );
     }
 }

@@ -148,7 +148,14 @@ mod tests {
         // (`issuesync::markdown::ImagePolicy`), before the address reaches the webview;
         // the CSP is its upper bound: the app's files and https, nothing inline.
         assert_eq!(directive("img-src"), ["'self'", "https:"], "{csp}");
-        for token in ["'unsafe-inline'", "'unsafe-eval'", "*", "http:", "blob:", "data:"] {
+        for token in [
+            "'unsafe-inline'",
+            "'unsafe-eval'",
+            "*",
+            "http:",
+            "blob:",
+            "data:",
+        ] {
             assert!(!every_value.contains(&token), "{token} in {csp}");
         }
         let connect = directive("connect-src");
