@@ -481,31 +481,26 @@ async fn an_unchanged_issue_listing_costs_one_free_304() {
             .not_modified
     );
 
-    // A change on the second page (issue 1 was updated last, by its comments): the first
-    // page is still 304, and the `next` stored with its tag leads to the change.
+    // Newest first, any change lands on the first page: a comment on the oldest issue
+    // makes that page fresh, with the commented issue on top.
     let listed_before = s.fake.github_issue(REPO, s.first).unwrap().updated_at;
     s.fake.add_comment(REPO, s.first, "bob", "news");
-    let first_page = p.list_issues(REPO, &later, None).await.unwrap();
-    assert!(first_page.not_modified);
-    let second = p
-        .list_issues(REPO, &later, first_page.next.as_deref())
-        .await
-        .unwrap();
-    assert!(!second.not_modified);
-    let news = second
-        .items
-        .iter()
-        .find(|i| i.number == s.first)
-        .expect("the commented issue on the second page");
-    assert!(news.updated_at.as_datetime() > listed_before);
-
-    // A change on the first page: a fresh first page.
-    s.fake.add_comment(REPO, s.first + 1, "bob", "more news");
     let changed = p.list_issues(REPO, &later, None).await.unwrap();
     assert!(!changed.not_modified);
     assert_eq!(
         s.fake.request_log().last().and_then(|r| r.status),
         Some(200)
+    );
+    assert_eq!(changed.items[0].number, s.first, "the newest update first");
+    assert!(changed.items[0].updated_at.as_datetime() > listed_before);
+    assert_eq!(
+        s.fake
+            .request_log()
+            .last()
+            .unwrap()
+            .request
+            .param("direction"),
+        Some("desc")
     );
 }
 

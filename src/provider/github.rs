@@ -3,11 +3,14 @@
 //!
 //! Invariants:
 //! - Wire types are private to this file and converted to [`crate::model`] here.
-//! - Issue listings are sorted by `updated` ascending with `since`, 100 a page, followed
-//!   through `Link`; items carrying a `pull_request` key are pull requests and dropped.
+//! - A full listing is sorted by `updated` ascending; an incremental one (with `since`)
+//!   by `updated` descending ([`ListingOrder::UpdatedDescendingSince`]): every change
+//!   lands on its first page, so the pull stops there when that page is unchanged or
+//!   already reaches back past the cursor. 100 a page, followed through `Link`; items
+//!   carrying a `pull_request` key are pull requests and dropped.
 //! - Listing pages are requested with `If-None-Match` when an ETag is cached: a 304 costs
-//!   no rate limit, so an unchanged repository costs one free request. For that the URL
-//!   must repeat between rounds, so `since` is sent floored to its UTC day
+//!   no rate limit, so an unchanged repository costs one free request, however large. For
+//!   that the URL must repeat between rounds, so `since` is sent floored to its UTC day
 //!   ([`listing_since`]): the cursor moving after a change does not change the URL.
 //! - Writes are serial and at least one second apart (GitHub's secondary limits);
 //!   `state_reason` is only sent together with `state`; labels and assignees are sent
@@ -163,7 +166,7 @@ impl Provider for GitHub {
     }
 
     fn listing_order(&self) -> ListingOrder {
-        ListingOrder::UpdatedAscending
+        ListingOrder::UpdatedDescendingSince
     }
 
     fn comment_listing(&self) -> CommentListing {
@@ -295,6 +298,8 @@ impl Provider for GitHub {
                     let mut q = url.query_pairs_mut();
                     let (sort, direction) = if listing.newest_created_first {
                         ("created", "desc")
+                    } else if listing.since.is_some() {
+                        ("updated", "desc")
                     } else {
                         ("updated", "asc")
                     };
@@ -608,8 +613,8 @@ impl From<wire::Repository> for RemoteRepo {
 /// Consecutive incremental listings of one day then share one URL, and so one cached ETag:
 /// an unchanged repository is answered 304 (free; the sync then skips the comment listing)
 /// even in the first round after a change, when the cursor has just moved. Flooring only
-/// reaches further back, so nothing is missed; the price is re-listing the day's updates,
-/// and a page of 100 costs the one request a page of 3 does.
+/// reaches further back, so nothing is missed; newest first, the listing stops at the
+/// first page that reaches back past the cursor, so the day's other updates cost nothing.
 fn listing_since(since: Timestamp) -> String {
     since.as_datetime().format("%Y-%m-%dT00:00:00Z").to_string()
 }

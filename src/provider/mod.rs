@@ -201,6 +201,11 @@ impl IssueListing {
 pub enum ListingOrder {
     /// Oldest update first: the cursor may move after every page.
     UpdatedAscending,
+    /// A listing with `since` comes newest update first (without, oldest first): any
+    /// change lands on its first page, so an unchanged first page (304) ends it, and so
+    /// does the first page that reaches back past `since`; the cursor moves only after
+    /// the listing, to the newest time it saw (GitHub).
+    UpdatedDescendingSince,
     /// No usable order (Gitea): the cursor moves only after the last page.
     Unordered,
 }

@@ -174,6 +174,35 @@ impl IncrementalPass {
     }
 }
 
+/// Whether a listing newest-update-first ([`ListingOrder::UpdatedDescendingSince`]) goes
+/// on after a page: not after an unchanged first page (any change lands there, so a 304
+/// means nothing changed), not after a page that reaches back past `since` (everything
+/// older was stored before), and not without a next page. An unchanged later page says
+/// nothing of the pages after it (an interrupted pull may never have stored them): the
+/// listing goes on.
+///
+/// [`ListingOrder::UpdatedDescendingSince`]: crate::provider::ListingOrder::UpdatedDescendingSince
+pub fn newest_first_goes_on(
+    since: Option<Timestamp>,
+    page_oldest: Option<Timestamp>,
+    not_modified: bool,
+    first_page: bool,
+    has_next: bool,
+) -> bool {
+    if !has_next {
+        return false;
+    }
+    if not_modified {
+        return !first_page;
+    }
+    match (since, page_oldest) {
+        (Some(since), Some(oldest)) => oldest >= since,
+        // A full listing (no `since`) reads every page; an empty page ends anyway.
+        (None, _) => true,
+        (Some(_), None) => false,
+    }
+}
+
 /// The most pages one listing may take (a million issues at 50 a page are 20,000).
 pub const MAX_LISTING_PAGES: usize = 50_000;
 
@@ -222,6 +251,43 @@ mod tests {
     use proptest::prelude::*;
     use rstest::rstest;
     use std::collections::HashMap;
+
+    #[rstest]
+    #[case::unchanged_first_page_ends_it(Some("10:00:00"), None, true, true, true, false)]
+    #[case::unchanged_later_page_goes_on(Some("10:00:00"), None, true, false, true, true)]
+    #[case::page_all_newer_goes_on(Some("10:00:00"), Some("10:00:01"), false, true, true, true)]
+    #[case::page_at_since_goes_on(Some("10:00:00"), Some("10:00:00"), false, true, true, true)]
+    #[case::page_reaching_back_ends_it(
+        Some("10:00:00"),
+        Some("09:59:59"),
+        false,
+        true,
+        true,
+        false
+    )]
+    #[case::no_next_page(Some("10:00:00"), Some("10:00:01"), false, true, false, false)]
+    #[case::empty_page(Some("10:00:00"), None, false, true, true, false)]
+    #[case::no_since_reads_all(None, Some("09:00:00"), false, true, true, true)]
+    fn newest_first_listings_stop_where_the_known_begins(
+        #[case] since: Option<&str>,
+        #[case] oldest: Option<&str>,
+        #[case] not_modified: bool,
+        #[case] first_page: bool,
+        #[case] has_next: bool,
+        #[case] goes_on: bool,
+    ) {
+        let at = |s: &str| Timestamp::parse(&format!("2026-01-05T{s}Z")).unwrap();
+        assert_eq!(
+            newest_first_goes_on(
+                since.map(at),
+                oldest.map(at),
+                not_modified,
+                first_page,
+                has_next
+            ),
+            goes_on
+        );
+    }
 
     /// What [`run_listing`] ends with (times in seconds): what was stored, the tracker's
     /// final (number, updated_at)s, the cursor the pass leaves, the newest time stored.

@@ -20,8 +20,8 @@ use std::sync::Mutex;
 
 use super::observe::{Observed, Observer};
 use super::plan::{
-    absent_after_full_listing, comments_since, later, Continuation, IncrementalPass, PageGuard,
-    PullPlan,
+    absent_after_full_listing, comments_since, later, newest_first_goes_on, Continuation,
+    IncrementalPass, PageGuard, PullPlan,
 };
 use super::{lock, RepoReport, SyncError, SyncEvent};
 use crate::model::ConflictPolicy;
@@ -37,6 +37,10 @@ use crate::store::{comments, http_cache, issues, labels, repos, sync_log, Store}
 /// # Errors
 /// [`SyncError`] when the tracker or the store fails; everything stored before the
 /// failure stays stored and the next pull resumes after it.
+/// How often a newest-first listing asks its first page again for issues updated while
+/// it ran; what is still moving after that arrives in the next round.
+const MAX_FIRST_PAGE_RECHECKS: usize = 3;
+
 #[allow(clippy::too_many_arguments)]
 pub async fn pull_repo(
     store: &Mutex<Store>,
@@ -61,11 +65,23 @@ pub async fn pull_repo(
     // Incremental listings in updated order go on from each page's newest time rather
     // than by offset, so an issue updated under the listing cannot make another skipped.
     let by_time = !plan.full && provider.listing_order() == ListingOrder::UpdatedAscending;
+    let newest_first =
+        !plan.full && provider.listing_order() == ListingOrder::UpdatedDescendingSince;
+    // What newest-first pages are compared with: the cursor as it was, not the `since`
+    // the adapter may have rounded down.
+    let mut known_until = plan.listing.since;
+    // Newest first, an issue updated while the listing runs moves to the first page,
+    // already read: a listing of several pages asks that page again (a free 304 when
+    // nothing moved), down to where the pass began.
+    let mut pass_pages = 0usize;
+    let mut pass_top: Option<Timestamp> = None;
+    let mut rechecks = 0usize;
     let mut listing = plan.listing.clone();
     let mut pass = IncrementalPass::default();
     let mut guard = PageGuard::default();
     let mut observer = Observer::new(lock(store).conn(), repo, web_url, policy)?;
     loop {
+        let first_page = page.is_none();
         let fetched = provider
             .list_issues(&repo.full_path, &listing, page.as_deref())
             .await?;
@@ -88,6 +104,29 @@ pub async fn pull_repo(
                     Some(None)
                 }
                 Some(Continuation::FollowNext) => Some(fetched.next.clone()),
+            }
+        } else if newest_first {
+            pass_pages += 1;
+            if first_page {
+                pass_top = page_high;
+            }
+            let oldest = fetched.items.iter().map(|i| i.updated_at).min();
+            let goes_on = newest_first_goes_on(
+                known_until,
+                oldest,
+                fetched.not_modified,
+                first_page,
+                fetched.next.is_some(),
+            );
+            if goes_on {
+                Some(fetched.next.clone())
+            } else if pass_pages > 1 && rechecks < MAX_FIRST_PAGE_RECHECKS {
+                rechecks += 1;
+                pass_pages = 0;
+                known_until = pass_top.or(known_until);
+                Some(None)
+            } else {
+                None
             }
         } else {
             fetched.next.clone().map(Some)

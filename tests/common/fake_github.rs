@@ -634,6 +634,7 @@ impl FakeTracker for FakeGitHub {
         let r = &mut w.repos[ri];
         if r.issues.remove(&number).is_some() {
             r.comments.retain(|c| c.issue_number != number);
+            r.comment_counts.remove(&number);
             r.deleted.insert(number);
         }
     }
@@ -811,6 +812,9 @@ struct RepoRec {
     milestones: Vec<MilestoneRec>,
     issues: BTreeMap<u64, IssueRec>,
     comments: Vec<CommentRec>,
+    /// Comments per issue number, kept with `comments` (a listing of 100,000 issues
+    /// reports each count without scanning every comment).
+    comment_counts: HashMap<u64, usize>,
     deleted: BTreeSet<u64>,
     /// Old number → (target repository index, new number).
     transferred: BTreeMap<u64, (usize, u64)>,
@@ -834,10 +838,7 @@ impl RepoRec {
     }
 
     fn comment_count(&self, number: u64) -> usize {
-        self.comments
-            .iter()
-            .filter(|c| c.issue_number == number)
-            .count()
+        self.comment_counts.get(&number).copied().unwrap_or(0)
     }
 }
 
@@ -1032,6 +1033,7 @@ impl World {
             labels: Vec::new(),
             milestones: Vec::new(),
             issues: BTreeMap::new(),
+            comment_counts: HashMap::new(),
             comments: Vec::new(),
             deleted: BTreeSet::new(),
             transferred: BTreeMap::new(),
@@ -1301,6 +1303,7 @@ impl World {
             created_at: now,
             updated_at: now,
         });
+        *r.comment_counts.entry(number).or_default() += 1;
         if let Some(i) = r.issues.get_mut(&number) {
             i.updated_at = now;
         }
@@ -1341,6 +1344,7 @@ impl World {
         let (go, stay): (Vec<CommentRec>, Vec<CommentRec>) =
             old.into_iter().partition(|c| c.issue_number == number);
         self.repos[from].comments = stay;
+        self.repos[from].comment_counts.remove(&number);
         moved.extend(go);
         let t = &mut self.repos[to];
         t.next_number += 1;
@@ -1352,6 +1356,12 @@ impl World {
             t.comments.push(c);
         }
         t.comments.sort_by_key(|c| c.id);
+        let count = t
+            .comments
+            .iter()
+            .filter(|c| c.issue_number == new_number)
+            .count();
+        t.comment_counts.insert(new_number, count);
         t.issues.insert(new_number, issue);
         self.repos[from]
             .transferred
@@ -1687,10 +1697,21 @@ impl Ctx<'_> {
 
     /// A page of `all` with GitHub's `Link` header; `base` is the URL the links point at.
     fn paged(&self, all: Vec<Value>, paging: &Paging, base: &str) -> Reply {
+        self.paged_by(&all, Value::clone, paging, base)
+    }
+
+    /// A page of `all`, each item of the page (only) rendered by `render`.
+    fn paged_by<T>(
+        &self,
+        all: &[T],
+        render: impl Fn(&T) -> Value,
+        paging: &Paging,
+        base: &str,
+    ) -> Reply {
         let total = all.len();
         let last = total.div_ceil(paging.per_page).max(1);
         let page = paging.page;
-        let items: Vec<Value> = paging.slice(&all).cloned().collect();
+        let items: Vec<Value> = paging.slice(all).map(render).collect();
         let href = |p: usize| {
             let mut s = url::form_urlencoded::Serializer::new(String::new());
             for (k, v) in &self.query {
@@ -2635,12 +2656,9 @@ fn list_issues(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
             ord.reverse()
         }
     });
-    let all = matched
-        .into_iter()
-        .map(|i| render_issue(ctx.urls, w, ri, i, IssueView::List))
-        .collect();
-    Ok(ctx.paged(
-        all,
+    Ok(ctx.paged_by(
+        &matched,
+        |i| render_issue(ctx.urls, w, ri, i, IssueView::List),
         &ctx.paging(),
         &format!("{}/issues", repo_api_base(ctx, w, ri)),
     ))
@@ -2675,12 +2693,9 @@ fn list_repo_comments(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
             ord.reverse()
         }
     });
-    let all = comments
-        .into_iter()
-        .map(|c| render_comment(ctx.urls, w, ri, c))
-        .collect();
-    Ok(ctx.paged(
-        all,
+    Ok(ctx.paged_by(
+        &comments,
+        |c| render_comment(ctx.urls, w, ri, c),
         &ctx.paging(),
         &format!("{}/issues/comments", repo_api_base(ctx, w, ri)),
     ))
@@ -2689,15 +2704,15 @@ fn list_repo_comments(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
 fn list_issue_comments(w: &World, ctx: &Ctx<'_>, ri: usize, number: u64) -> ApiResult {
     let since = ctx.since("since", "IssueComment")?;
     let r = &w.repos[ri];
-    let all = r
+    let all: Vec<&CommentRec> = r
         .comments
         .iter()
         .filter(|c| c.issue_number == number)
         .filter(|c| since.is_none_or(|s| c.updated_at >= s))
-        .map(|c| render_comment(ctx.urls, w, ri, c))
         .collect();
-    Ok(ctx.paged(
-        all,
+    Ok(ctx.paged_by(
+        &all,
+        |c| render_comment(ctx.urls, w, ri, c),
         &ctx.paging(),
         &format!("{}/issues/{number}/comments", repo_api_base(ctx, w, ri)),
     ))

@@ -1,0 +1,603 @@
+//! The performance benchmark against the physical bounds: how many requests a sync
+//! spends (the trackers' rate limits are what bounds a sync), how fast a big first
+//! import runs over loopback HTTP, and how fast the local queries of the desktop app
+//! answer at 100,000 issues and 300,000 comments.
+//!
+//! Everything runs against the in-process fake trackers of the integration tests
+//! (`tests/common`, on 127.0.0.1), through the real `issuesync` binary on a temporary
+//! data dir; nothing reaches the internet or the user's data. Figures go to
+//! `BENCHMARKS.md` (each beside its bound) and `bench-results/performance.json`.
+//! Timings live here, never in tests.
+//!
+//! `cargo bench --bench performance` runs the full sizes (about ten minutes on two
+//! cores); `cargo bench --bench performance -- --quick` runs a tenth of them.
+
+#[path = "../tests/common/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod common;
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use common::cli::Cli;
+use common::fake_gitea::FakeGitea;
+use common::fake_github::FakeGitHub;
+use common::fake_gitlab::FakeGitLab;
+use common::tracker::{FakeTracker, NewIssue, RemoteEdit, SeenRequest};
+use issuesync::model::{IssueState, ProviderKind};
+use issuesync::secrets::MemoryStore;
+use issuesync::store::issues::{IssueQuery, IssueSort};
+use issuesync::workspace::ImageChoice;
+use issuesync::Workspace;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "bench-token";
+const REPO: &str = "team/app";
+const GITLAB_REPO: &str = "team/backend/app";
+
+/// The sizes of one run.
+struct Scale {
+    /// Issues and comments per tracker in the request-count scenario.
+    requests: [(usize, usize); 2],
+    /// Issues and comments of the throughput import (and of the local queries).
+    import: (usize, usize),
+}
+
+const FULL: Scale = Scale {
+    requests: [(1_000, 3_000), (5_000, 15_000)],
+    import: (100_000, 300_000),
+};
+const QUICK: Scale = Scale {
+    requests: [(200, 600), (1_000, 3_000)],
+    import: (10_000, 30_000),
+};
+
+/// Words of issue text: a few very common technical words, then a long tail drawn with
+/// a Zipf distribution (as words of real text are), so searches meet both.
+struct Words {
+    common: &'static [&'static str],
+    cumulative: Vec<f64>,
+    rng: fastrand::Rng,
+}
+
+impl Words {
+    fn new() -> Self {
+        let mut total = 0.0;
+        let cumulative = (1..=20_000)
+            .map(|k| {
+                total += 1.0 / f64::from(k);
+                total
+            })
+            .collect();
+        Self {
+            common: &[
+                "crash", "login", "sync", "timeout", "render", "export", "cache", "memory",
+                "button", "keyboard", "token", "proxy", "search", "filter", "label", "release",
+            ],
+            cumulative,
+            rng: fastrand::Rng::with_seed(7),
+        }
+    }
+
+    fn tail(&mut self) -> String {
+        let total = *self.cumulative.last().unwrap();
+        let x = self.rng.f64() * total;
+        let k = self.cumulative.partition_point(|&c| c < x);
+        // Pronounceable, distinct words: "kabo", "temuri", …
+        const SYLLABLES: [&str; 16] = [
+            "ka", "bo", "te", "mu", "ri", "sa", "no", "pe", "li", "da", "vo", "xi", "fu", "ge",
+            "ha", "jo",
+        ];
+        let mut word = String::new();
+        let mut n = k + 16;
+        while n > 0 {
+            word.push_str(SYLLABLES[n % 16]);
+            n /= 16;
+        }
+        word
+    }
+
+    fn text(&mut self, common: usize, tail: usize) -> String {
+        let mut words: Vec<String> = (0..common)
+            .map(|_| self.common[self.rng.usize(..self.common.len())].to_string())
+            .collect();
+        words.extend((0..tail).map(|_| self.tail()));
+        words.join(" ")
+    }
+}
+
+/// Seeds `repo` with `issues` issues and `comments` comments spread over them.
+fn seed(t: &dyn FakeTracker, repo: &str, issues: usize, comments: usize, words: &mut Words) {
+    t.add_user("alice", Some(TOKEN));
+    t.add_user("bob", None);
+    t.add_repo(repo, false);
+    for name in ["bug", "ui", "p1", "docs"] {
+        t.add_label(repo, name, "ee0701");
+    }
+    let mut numbers = Vec::with_capacity(issues);
+    for n in 0..issues {
+        let title = words.text(2, 3);
+        let body = words.text(2, 40);
+        let labels = match n % 4 {
+            0 => vec!["bug"],
+            1 => vec!["ui", "p1"],
+            2 => vec!["docs"],
+            _ => vec![],
+        };
+        let assignees = if n % 3 == 0 { vec!["alice"] } else { vec![] };
+        numbers.push(t.create_issue(
+            repo,
+            NewIssue {
+                title: &title,
+                body: &body,
+                author: "bob",
+                labels,
+                assignees,
+                ..NewIssue::default()
+            },
+        ));
+        if n % 5 == 4 {
+            t.edit_issue(
+                repo,
+                numbers[n],
+                RemoteEdit {
+                    state: Some("closed".into()),
+                    ..RemoteEdit::default()
+                },
+            );
+        }
+    }
+    for c in 0..comments {
+        // Uneven, as in real projects: a few issues collect most of the discussion.
+        let i = if c % 2 == 0 {
+            words.rng.usize(..issues.div_ceil(10))
+        } else {
+            words.rng.usize(..issues)
+        };
+        let body = words.text(1, 15);
+        t.add_comment(repo, numbers[i], "bob", &body);
+    }
+}
+
+/// A CLI on a fresh data dir with connection `t` mirroring `repo`; nothing synced.
+fn cli_on(t: &dyn FakeTracker, repo: &str) -> Cli {
+    let mut cli = Cli::new();
+    cli.env("ISSUESYNC_TOKEN_T", TOKEN);
+    let kind = t.kind().to_string();
+    let url = t.web_url();
+    let repo = format!("t:{repo}");
+    for args in [
+        vec![
+            "connection",
+            "add",
+            "--name",
+            "t",
+            "--provider",
+            &kind,
+            "--url",
+            &url,
+            "--token-env",
+        ],
+        vec!["repo", "add", &repo],
+    ] {
+        let run = cli.run(&args);
+        assert_eq!(run.code, 0, "{kind} {args:?}: {}", run.stderr);
+    }
+    cli
+}
+
+/// Runs one `sync --json`; its wall time.
+fn sync(cli: &Cli) -> Duration {
+    let started = Instant::now();
+    let run = cli.run(&["sync", "--json"]);
+    let took = started.elapsed();
+    assert_eq!(run.code, 0, "sync: {}", run.stderr);
+    let summary = run.json();
+    assert!(
+        summary["repos"]
+            .as_array()
+            .is_some_and(|r| r.iter().all(|r| r["error"].is_null())),
+        "sync failed: {summary}"
+    );
+    took
+}
+
+/// Listing requests (of issues, comments, notes) among `seen`.
+fn listings(seen: &[SeenRequest]) -> usize {
+    seen.iter()
+        .filter(|r| r.method == "GET")
+        .filter(|r| {
+            r.path.ends_with("/issues")
+                || r.path.ends_with("/comments")
+                || r.path.ends_with("/notes")
+        })
+        .count()
+}
+
+/// The largest page each tracker serves (GitHub, GitLab: 100; Gitea: its
+/// `MAX_RESPONSE_ITEMS`, 50 by default).
+fn page_of(kind: ProviderKind) -> usize {
+    match kind {
+        ProviderKind::Gitea => 50,
+        _ => 100,
+    }
+}
+
+struct Row {
+    scenario: String,
+    figure: String,
+    bound: String,
+    ratio: Option<f64>,
+}
+
+fn row(
+    rows: &mut Vec<Row>,
+    scenario: &str,
+    figure: impl ToString,
+    bound: impl ToString,
+    ratio: Option<f64>,
+) {
+    rows.push(Row {
+        scenario: scenario.to_string(),
+        figure: figure.to_string(),
+        bound: bound.to_string(),
+        ratio,
+    });
+}
+
+/// Requests of a first import, an unchanged re-sync and a re-sync with 10 remote edits,
+/// on each tracker at two sizes: beside the lower bound of each.
+fn requests(scale: &Scale, rows: &mut Vec<Row>, out: &mut Vec<Value>) {
+    for (issues, comments) in scale.requests {
+        let trackers: Vec<(Box<dyn FakeTracker>, &str)> = vec![
+            (Box::new(FakeGitHub::start()), REPO),
+            (Box::new(FakeGitea::start()), REPO),
+            (Box::new(FakeGitLab::start()), GITLAB_REPO),
+        ];
+        for (t, repo) in trackers {
+            let kind = t.kind();
+            let mut words = Words::new();
+            seed(t.as_ref(), repo, issues, comments, &mut words);
+            let cli = cli_on(t.as_ref(), repo);
+            let page = page_of(kind);
+            t.clear_requests();
+            let first_time = sync(&cli);
+            let first = t.requests();
+            let with_comments = {
+                let numbers: std::collections::BTreeSet<u64> = (1..=issues as u64)
+                    .filter(|&n| !t.comment_bodies(repo, n).is_empty())
+                    .collect();
+                numbers.len()
+            };
+            // GitHub and Gitea list a repository's comments in one listing; GitLab has
+            // none, so its bound is a notes request per issue that has notes.
+            let bound = match kind {
+                ProviderKind::Gitlab => issues.div_ceil(page) + with_comments,
+                _ => issues.div_ceil(page) + comments.div_ceil(page),
+            };
+            let first_listings = listings(&first);
+            if std::env::var_os("BENCH_DEBUG").is_some() {
+                let db = issuesync::store::Store::open(
+                    &cli.data_dir().join(issuesync::store::DATABASE_FILE),
+                )
+                .unwrap();
+                let row: (Option<String>, Option<String>, Option<String>) = db
+                    .conn()
+                    .query_row(
+                        "SELECT issues_cursor, comments_cursor, last_full_sync_at FROM repos",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .unwrap();
+                eprintln!(
+                    "{kind}: {row:?}; first listing: {:?}",
+                    first
+                        .iter()
+                        .filter(|r| r.path.ends_with("/issues"))
+                        .map(|r| r.query.clone())
+                        .take(2)
+                        .collect::<Vec<_>>()
+                );
+            }
+            t.advance_clock(60);
+            t.clear_requests();
+            sync(&cli);
+            let unchanged_seen = t.requests();
+            let unchanged = unchanged_seen.len();
+            let unchanged_bound = if kind == ProviderKind::Github { 1 } else { 2 };
+            t.advance_clock(60);
+            for n in 1..=10u64 {
+                t.edit_issue(
+                    repo,
+                    n * (issues as u64 / 10),
+                    RemoteEdit {
+                        title: Some(format!("edited {n}")),
+                        ..RemoteEdit::default()
+                    },
+                );
+            }
+            t.clear_requests();
+            sync(&cli);
+            let ten = t.requests();
+            let label = format!("{kind}, {issues} issues, {comments} comments");
+            row(
+                rows,
+                &format!("first import: list requests ({label})"),
+                first_listings,
+                bound,
+                Some(first_listings as f64 / bound as f64),
+            );
+            row(
+                rows,
+                &format!("unchanged re-sync: requests ({label})"),
+                unchanged,
+                unchanged_bound,
+                Some(unchanged as f64 / unchanged_bound as f64),
+            );
+            row(
+                rows,
+                &format!("10 issues edited: requests ({label})"),
+                ten.len(),
+                "1 listing page + the edited issues' comments",
+                None,
+            );
+            out.push(json!({
+                "tracker": kind.as_str(), "issues": issues, "comments": comments,
+                "first_import_list_requests": first_listings,
+                "first_import_requests": first.len(),
+                "first_import_bound": bound,
+                "first_import_seconds": first_time.as_secs_f64(),
+                "unchanged_resync_requests": unchanged,
+                "unchanged_resync_bound": unchanged_bound,
+                "unchanged_resync_paths": unchanged_seen.iter().map(|r| format!("{} {} {:?}", r.method, r.path, r.query)).collect::<Vec<_>>(),
+                "ten_edited_requests": ten.len(),
+                "ten_edited_paths": ten.iter().map(|r| format!("{} {}", r.method, r.path)).collect::<Vec<_>>(),
+            }));
+        }
+    }
+}
+
+/// Peak resident memory of the finished child processes, in KiB.
+fn children_peak_rss_kib() -> i64 {
+    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+        .map(|u| u.max_rss())
+        .unwrap_or(0)
+}
+
+/// CPU time (user + system) of the finished child processes, in seconds.
+fn children_cpu_seconds() -> f64 {
+    nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+        .map(|u| {
+            let t = |tv: nix::sys::time::TimeVal| tv.tv_sec() as f64 + tv.tv_usec() as f64 / 1e6;
+            t(u.user_time()) + t(u.system_time())
+        })
+        .unwrap_or(0.0)
+}
+
+struct Timings(Vec<Duration>);
+
+impl Timings {
+    fn of(runs: usize, mut f: impl FnMut(usize)) -> Self {
+        let mut all: Vec<Duration> = (0..runs)
+            .map(|i| {
+                let started = Instant::now();
+                f(i);
+                started.elapsed()
+            })
+            .collect();
+        all.sort();
+        Self(all)
+    }
+
+    fn ms(&self, quantile: f64) -> f64 {
+        let i = ((self.0.len() as f64 - 1.0) * quantile).round() as usize;
+        self.0[i].as_secs_f64() * 1000.0
+    }
+}
+
+/// The first import of a big repository over loopback HTTP, then the desktop app's local
+/// queries on what it stored.
+fn import_and_queries(scale: &Scale, rows: &mut Vec<Row>, out: &mut Value) {
+    let (issues, comments) = scale.import;
+    let t = FakeGitHub::start();
+    let mut words = Words::new();
+    let seeding = Instant::now();
+    seed(&t, REPO, issues, comments, &mut words);
+    eprintln!(
+        "seeded {issues} issues, {comments} comments in {:?}",
+        seeding.elapsed()
+    );
+    let cli = cli_on(&t, REPO);
+    t.clear_requests();
+    let cpu_before = children_cpu_seconds();
+    let took = sync(&cli);
+    let cpu = children_cpu_seconds() - cpu_before;
+    let rss = children_peak_rss_kib();
+    let items = issues + comments;
+    row(
+        rows,
+        &format!("first import of {issues} issues + {comments} comments over loopback (GitHub)"),
+        format!(
+            "{:.1} s ({:.0} items/s)",
+            took.as_secs_f64(),
+            items as f64 / took.as_secs_f64()
+        ),
+        "60 s",
+        Some(took.as_secs_f64() / 60.0),
+    );
+    row(
+        rows,
+        "peak memory of the importing process",
+        format!("{} MiB", rss / 1024),
+        "flat (pages streamed)",
+        None,
+    );
+    let db_bytes: u64 = std::fs::read_dir(cli.data_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+
+    let ws = Workspace::open(&cli.data_dir(), Box::new(MemoryStore::default())).unwrap();
+    let page = |q: IssueQuery| IssueQuery {
+        limit: Some(100),
+        ..q
+    };
+    let typed: Vec<String> = {
+        // As-you-type: every prefix of a few words, common and rare.
+        let mut w = Words::new();
+        let mut seen = Vec::new();
+        for word in ["crash", "keyboard"]
+            .into_iter()
+            .map(str::to_string)
+            .chain((0..6).map(|_| w.tail()))
+        {
+            for end in 1..=word.len() {
+                seen.push(word[..end].to_string());
+            }
+        }
+        seen
+    };
+    let searches: Vec<String> = {
+        let mut w = Words::new();
+        (0..100)
+            .map(|i| match i % 4 {
+                0 => format!("{} {}", w.common[i % w.common.len()], w.tail()),
+                1 => w.tail(),
+                2 => format!("{} {}", w.tail(), w.tail()),
+                _ => w.common[i % w.common.len()].to_string(),
+            })
+            .collect()
+    };
+    let search = |text: &str| {
+        ws.issues(&page(IssueQuery {
+            search: Some(text.to_string()),
+            ..IssueQuery::default()
+        }))
+        .unwrap()
+    };
+    let fts = Timings::of(searches.len() * 3, |i| {
+        search(&searches[i % searches.len()]);
+    });
+    let as_you_type = Timings::of(typed.len() * 3, |i| {
+        search(&typed[i % typed.len()]);
+    });
+    let filtered = Timings::of(200, |i| {
+        ws.issues(&page(IssueQuery {
+            state: Some(IssueState::Open),
+            label: Some(["bug", "ui", "docs", "p1"][i % 4].into()),
+            sort: IssueSort::UpdatedDesc,
+            offset: Some((i as u32 % 20) * 100),
+            ..IssueQuery::default()
+        }))
+        .unwrap();
+    });
+    let counts = Timings::of(100, |_| {
+        ws.overview().unwrap();
+        for state in [Some(IssueState::Open), Some(IssueState::Closed), None] {
+            ws.count_issues(&IssueQuery {
+                state,
+                ..IssueQuery::default()
+            })
+            .unwrap();
+        }
+    });
+    let ids = ws.issue_ids(&IssueQuery::default()).unwrap();
+    let open = Timings::of(200, |i| {
+        let issue = &ws
+            .issues(&IssueQuery {
+                limit: Some(1),
+                offset: Some((i * 4_999 % ids.len()) as u32),
+                ..IssueQuery::default()
+            })
+            .unwrap()[0];
+        ws.issue_view(&issue.reference, ImageChoice::AsSet).unwrap();
+    });
+    for (what, timing, bound) in [
+        ("full-text search, 100 best (p99)", &fts, 10.0),
+        ("as-you-type prefix search (p99)", &as_you_type, 10.0),
+        ("filtered list page (label + state, p99)", &filtered, 5.0),
+        ("sidebar and status counts (p99)", &counts, 5.0),
+        ("opening an issue with comments, rendered (p99)", &open, 5.0),
+    ] {
+        row(
+            rows,
+            &format!("{what} at {issues} issues"),
+            format!("{:.2} ms (p50 {:.2})", timing.ms(0.99), timing.ms(0.5)),
+            format!("{bound} ms"),
+            Some(timing.ms(0.99) / bound),
+        );
+    }
+    *out = json!({
+        "issues": issues, "comments": comments,
+        "import_seconds": took.as_secs_f64(),
+        "import_items_per_second": items as f64 / took.as_secs_f64(),
+        "import_requests": t.requests().len(),
+        "import_peak_rss_kib": rss,
+        "import_cpu_seconds_of_the_app": cpu,
+        "database_bytes": db_bytes,
+        "search_p50_ms": fts.ms(0.5), "search_p99_ms": fts.ms(0.99),
+        "prefix_p50_ms": as_you_type.ms(0.5), "prefix_p99_ms": as_you_type.ms(0.99),
+        "filtered_page_p50_ms": filtered.ms(0.5), "filtered_page_p99_ms": filtered.ms(0.99),
+        "counts_p50_ms": counts.ms(0.5), "counts_p99_ms": counts.ms(0.99),
+        "open_issue_p50_ms": open.ms(0.5), "open_issue_p99_ms": open.ms(0.99),
+    });
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let scale = if quick { &QUICK } else { &FULL };
+    let mut rows = Vec::new();
+    let mut request_figures = Vec::new();
+    let mut import_figures = Value::Null;
+    requests(scale, &mut rows, &mut request_figures);
+    import_and_queries(scale, &mut rows, &mut import_figures);
+
+    let machine = format!(
+        "{} cores, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/etc/debian_version")
+            .map(|v| format!("Debian {}", v.trim()))
+            .unwrap_or_else(|_| std::env::consts::OS.to_string())
+    );
+    let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let mut md = String::new();
+    let _ = writeln!(md, "# Benchmarks\n");
+    let _ = writeln!(
+        md,
+        "Written by `cargo bench --bench performance{}` on {date} ({machine}). Fakes of the \
+         trackers on 127.0.0.1 (`tests/common`), the real `issuesync` binary. A ratio is \
+         figure / bound: at most 1 meets the bound.\n",
+        if quick { " -- --quick" } else { "" }
+    );
+    let _ = writeln!(
+        md,
+        "| scenario | figure | bound | ratio |\n|---|---|---|---|"
+    );
+    for r in &rows {
+        let ratio = r.ratio.map_or(String::from("–"), |x| format!("{x:.2}"));
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {ratio} |",
+            r.scenario, r.figure, r.bound
+        );
+    }
+    print!("{md}");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::write(root.join("BENCHMARKS.md"), md).unwrap();
+    let results = json!({
+        "benchmark": "performance",
+        "quick": quick,
+        "measured_at": chrono::Utc::now().to_rfc3339(),
+        "machine": machine,
+        "requests": request_figures,
+        "import_and_queries": import_figures,
+    });
+    std::fs::create_dir_all(root.join("bench-results")).unwrap();
+    std::fs::write(
+        root.join("bench-results/performance.json"),
+        serde_json::to_string_pretty(&results).unwrap() + "\n",
+    )
+    .unwrap();
+}
