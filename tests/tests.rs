@@ -23,3 +23,4 @@ mod sync_errors;
 mod token_safety;
 mod tracker_capabilities;
 mod two_way_sync;
+mod webhooks;

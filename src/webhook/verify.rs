@@ -253,7 +253,7 @@ mod tests {
     )]
     #[case::github_truncated_signature(
         ProviderKind::Github,
-        vec![("X-Hub-Signature-256", good_hub()[..40].to_string())],
+        vec![("X-Hub-Signature-256", good_hub()[..41].to_string())],
         Err(Rejection::Mismatch("X-Hub-Signature-256"))
     )]
     #[case::gitea_hub(ProviderKind::Gitea, vec![("X-Hub-Signature-256", good_hub())], Ok(()))]
