@@ -18,6 +18,7 @@ mod hostile_content;
 mod keychain;
 mod provider_story;
 mod repo_rename;
+mod serve;
 mod sync_budget;
 mod sync_errors;
 mod token_safety;
