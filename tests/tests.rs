@@ -24,4 +24,5 @@ mod sync_errors;
 mod token_safety;
 mod tracker_capabilities;
 mod two_way_sync;
+mod webhook_register;
 mod webhooks;
