@@ -24,5 +24,6 @@ mod sync_errors;
 mod token_safety;
 mod tracker_capabilities;
 mod two_way_sync;
+mod webhook_latency;
 mod webhook_register;
 mod webhooks;

@@ -553,3 +553,46 @@ async fn a_generated_secret_verifies_deliveries_and_stays_out_of_the_database() 
         "the webhook secret never reaches the data dir"
     );
 }
+
+/// `issuesync webhook secret` on a machine without a keychain: it says which variable to
+/// set instead, and with that variable set it accepts a given secret without storing it.
+#[test]
+fn the_webhook_secret_command_names_the_variable_when_there_is_no_keychain() {
+    let fake = FakeGitea::start();
+    let t: &dyn FakeTracker = &fake;
+    t.add_user("alice", Some(TOKEN));
+    t.add_repo("team/app", false);
+    let mut cli = crate::common::cli::Cli::mirroring(t, "team/app", TOKEN);
+    cli.env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/issuesync-test-no-bus",
+    );
+    let line = cli.run(&["webhook", "secret", "t"]).failure_line();
+    assert!(line.contains("ISSUESYNC_WEBHOOK_SECRET_T"), "{line}");
+    assert!(line.contains("keychain"), "{line}");
+
+    cli.env("ISSUESYNC_WEBHOOK_SECRET_T", "from-the-environment");
+    let run = cli.run_with_stdin(
+        &["webhook", "secret", "t", "--stdin"],
+        Some("given-secret\n"),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.is_empty(),
+        "a given secret is not printed: {}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("not stored"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ISSUESYNC_WEBHOOK_SECRET_T"),
+        "{}",
+        run.stderr
+    );
+    let bytes = cli.data_dir_bytes();
+    for secret in ["given-secret", "from-the-environment"] {
+        assert!(
+            !crate::common::cli::contains_bytes(&bytes, secret),
+            "{secret} in the data dir"
+        );
+    }
+}
