@@ -378,6 +378,9 @@ pub struct AppSettings {
     pub notify_failures: bool,
     /// Notify when an issue is newly assigned to me.
     pub notify_assigned: bool,
+    /// Run the webhook receiver (on `127.0.0.1:8765`, as `issuesync serve`) while the
+    /// desktop app is open. Off by default; read when the app starts.
+    pub webhook_receiver: bool,
 }
 
 impl Default for AppSettings {
@@ -386,6 +389,7 @@ impl Default for AppSettings {
             notify_conflicts: true,
             notify_failures: true,
             notify_assigned: true,
+            webhook_receiver: false,
         }
     }
 }

@@ -15,4 +15,9 @@ notify_failures: boolean,
 /**
  * Notify when an issue is newly assigned to me.
  */
-notify_assigned: boolean, };
+notify_assigned: boolean, 
+/**
+ * Run the webhook receiver (on `127.0.0.1:8765`, as `issuesync serve`) while the
+ * desktop app is open. Off by default; read when the app starts.
+ */
+webhook_receiver: boolean, };
