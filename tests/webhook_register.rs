@@ -141,3 +141,44 @@ async fn a_token_without_admin_rights_gets_a_clear_error() {
         assert!(t.hooks(repo).is_empty(), "{kind}");
     }
 }
+
+/// The `webhook` commands on the command line: register (twice), list, unregister.
+#[test]
+fn the_webhook_commands_register_list_and_unregister() {
+    let fake = FakeGitea::start();
+    let t: &dyn FakeTracker = &fake;
+    t.add_user("alice", Some(TOKEN));
+    t.add_repo("alice/app", false);
+    let mut cli = crate::common::cli::Cli::mirroring(t, "alice/app", TOKEN);
+    cli.env("ISSUESYNC_WEBHOOK_SECRET_T", "cli-secret");
+    let url = "https://hooks.example.com";
+    let first = cli
+        .run(&["webhook", "register", "t:alice/app", "--url", url, "--json"])
+        .json();
+    assert_eq!(first["hook"]["url"], "https://hooks.example.com/webhooks/t");
+    let again = cli.run(&["webhook", "register", "t:alice/app", "--url", url]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("replaced"), "{}", again.stdout);
+    assert_eq!(t.hooks("alice/app").len(), 1);
+    assert_eq!(t.hooks("alice/app")[0].secret, "cli-secret");
+    let listed = cli.run(&["webhook", "list", "t:alice/app"]);
+    assert!(
+        listed
+            .stdout
+            .contains("https://hooks.example.com/webhooks/t"),
+        "{}",
+        listed.stdout
+    );
+    assert!(!listed.stdout.contains("cli-secret"));
+    let removed = cli.run(&["webhook", "unregister", "t:alice/app"]);
+    assert!(
+        removed.stdout.contains("removed webhook"),
+        "{}",
+        removed.stdout
+    );
+    assert!(t.hooks("alice/app").is_empty());
+    let none = cli
+        .run(&["webhook", "list", "t:alice/app", "--json"])
+        .json();
+    assert_eq!(none["hooks"], serde_json::json!([]));
+}

@@ -270,6 +270,15 @@ async fn signed_sample_deliveries_update_the_mirror() {
             ws.issue(&reference).unwrap().issue.title == "Renamed on the tracker"
         })
         .await;
+        let payload: Value = serde_json::from_slice(&read_sample(sample.issue_file)).unwrap();
+        let payload_title = payload["issue"]["title"]
+            .as_str()
+            .or(payload["object_attributes"]["title"].as_str())
+            .expect("the sample carries a title");
+        assert_ne!(
+            payload_title, "Renamed on the tracker",
+            "the sample's own title differs, so the mirror can only have read the tracker"
+        );
 
         t.add_comment(repo, 1, "alice", "Seen it too");
         let body = read_sample(sample.comment_file);
