@@ -23,6 +23,8 @@ pub enum Error {
     #[error(transparent)]
     Url(#[from] UrlError),
     #[error(transparent)]
+    Webhook(#[from] crate::webhook::WebhookError),
+    #[error(transparent)]
     UnknownProvider(#[from] UnknownProvider),
     #[error(transparent)]
     UnknownState(#[from] UnknownState),
@@ -148,6 +150,7 @@ impl Error {
             Self::Provider(e) => e.code(),
             Self::Secrets(e) => e.code(),
             Self::Url(_) => "invalid_url",
+            Self::Webhook(e) => e.code(),
             Self::UnknownProvider(_) => "unknown_provider",
             Self::UnknownState(_) => "invalid_input",
             Self::UnknownConnection { .. } => "unknown_connection",

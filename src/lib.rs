@@ -15,8 +15,10 @@ pub mod provider;
 pub mod reference;
 pub mod remote_url;
 pub mod secrets;
+pub mod serve;
 pub mod store;
 pub mod sync;
+pub mod webhook;
 pub mod workspace;
 
 pub use error::{Error, ErrorReport, Result};

@@ -382,6 +382,9 @@ pub struct AppSettings {
     /// tracker load; others show a placeholder with "Load images" (a picture from
     /// elsewhere tells its server who read the issue, and when).
     pub load_remote_images: bool,
+    /// Run the webhook receiver (on `127.0.0.1:8765`, as `issuesync serve`) while the
+    /// desktop app is open. Off by default; read when the app starts.
+    pub webhook_receiver: bool,
 }
 
 impl Default for AppSettings {
@@ -391,6 +394,7 @@ impl Default for AppSettings {
             notify_failures: true,
             notify_assigned: true,
             load_remote_images: false,
+            webhook_receiver: false,
         }
     }
 }

@@ -67,7 +67,7 @@ pub fn normalize_web_url(input: &str) -> Result<String, UrlError> {
 
 /// `input` with anything between `scheme://` and the last `@` of the authority replaced
 /// by `***`, so an address can be quoted in an error without the token typed into it.
-fn redact_credentials(input: &str) -> String {
+pub(crate) fn redact_credentials(input: &str) -> String {
     let (scheme, rest) = match input.find("://") {
         Some(i) => input.split_at(i + 3),
         None => ("", input),

@@ -10,6 +10,8 @@
 //!   NAME (upper-cased, every non-alphanumeric character → `_`), like `GH_TOKEN`, so
 //!   headless machines and scripts need no keychain. Two connections never share one
 //!   variable (the workspace refuses names that normalise alike).
+//! - Webhook secrets are kept the same way, under their own keychain entry per connection,
+//!   with `ISSUESYNC_WEBHOOK_SECRET_<NAME>` (same normalisation) overriding the keychain.
 //! - A process that launches others (the desktop app's opener) calls
 //!   [`move_env_tokens_into_memory`] first thing: the variables are then read from memory
 //!   and are no longer in its environment, so no child inherits them.
@@ -44,7 +46,8 @@ impl Secret {
         Self(token.into().trim().to_string())
     }
 
-    /// The token itself. Call this only to build an auth header.
+    /// The token itself. Call this only to build an auth header, to sign or verify a
+    /// webhook delivery, or to print a newly generated webhook secret once.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -201,7 +204,16 @@ impl MemoryStore {
 
 /// `ISSUESYNC_TOKEN_<NAME>`: NAME upper-cased, every non-alphanumeric character → `_`.
 pub fn token_env_var(connection: &str) -> String {
-    let name: String = connection
+    format!("{TOKEN_ENV_PREFIX}{}", env_suffix(connection))
+}
+
+/// `ISSUESYNC_WEBHOOK_SECRET_<NAME>`, NAME normalised as in [`token_env_var`].
+pub fn webhook_secret_env_var(connection: &str) -> String {
+    format!("{WEBHOOK_SECRET_ENV_PREFIX}{}", env_suffix(connection))
+}
+
+fn env_suffix(connection: &str) -> String {
+    connection
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
@@ -210,8 +222,29 @@ pub fn token_env_var(connection: &str) -> String {
                 '_'
             }
         })
-        .collect();
-    format!("ISSUESYNC_TOKEN_{name}")
+        .collect()
+}
+
+/// The prefix of every webhook-secret variable.
+const WEBHOOK_SECRET_ENV_PREFIX: &str = "ISSUESYNC_WEBHOOK_SECRET_";
+
+/// The keychain entry of a connection's webhook secret, beside its token's `secret_key`.
+pub fn webhook_secret_key(secret_key: &str) -> String {
+    format!("webhook-{secret_key}")
+}
+
+/// The secret from `ISSUESYNC_WEBHOOK_SECRET_<NAME>`, when set and not empty (read from
+/// memory after [`move_env_tokens_into_memory`]).
+pub fn webhook_secret_from_env(connection: &str) -> Option<Secret> {
+    from_env(&webhook_secret_env_var(connection))
+}
+
+fn from_env(var: &str) -> Option<Secret> {
+    MOVED_ENV_TOKENS
+        .get()
+        .and_then(|moved| moved.get(var).cloned())
+        .or_else(|| std::env::var(var).ok().map(Secret::new))
+        .filter(|s| !s.is_empty())
 }
 
 /// The `ISSUESYNC_TOKEN_*` variables taken out of the environment by
@@ -224,15 +257,10 @@ const TOKEN_ENV_PREFIX: &str = "ISSUESYNC_TOKEN_";
 /// The token from `ISSUESYNC_TOKEN_<NAME>`, when set and not empty (read from memory
 /// after [`move_env_tokens_into_memory`]).
 pub fn token_from_env(connection: &str) -> Option<Secret> {
-    let var = token_env_var(connection);
-    MOVED_ENV_TOKENS
-        .get()
-        .and_then(|moved| moved.get(&var).cloned())
-        .or_else(|| std::env::var(&var).ok().map(Secret::new))
-        .filter(|s| !s.is_empty())
+    from_env(&token_env_var(connection))
 }
 
-/// Moves every `ISSUESYNC_TOKEN_*` variable from the process environment into memory:
+/// Moves every `ISSUESYNC_TOKEN_*` and `ISSUESYNC_WEBHOOK_SECRET_*` variable from the process environment into memory:
 /// [`token_from_env`] keeps finding them, processes started afterwards do not inherit
 /// them. Returns how many were moved; a second call moves nothing.
 ///
@@ -244,8 +272,9 @@ pub fn move_env_tokens_into_memory() -> usize {
         let names: Vec<std::ffi::OsString> = std::env::vars_os()
             .map(|(name, _)| name)
             .filter(|name| {
-                name.to_str()
-                    .is_some_and(|n| n.starts_with(TOKEN_ENV_PREFIX))
+                name.to_str().is_some_and(|n| {
+                    n.starts_with(TOKEN_ENV_PREFIX) || n.starts_with(WEBHOOK_SECRET_ENV_PREFIX)
+                })
             })
             .collect();
         let mut tokens = HashMap::new();
@@ -289,6 +318,10 @@ mod tests {
     fn env_var_names_are_upper_cased_with_underscores() {
         assert_eq!(token_env_var("work-gitea"), "ISSUESYNC_TOKEN_WORK_GITEA");
         assert_eq!(token_env_var("my.lab 2"), "ISSUESYNC_TOKEN_MY_LAB_2");
+        assert_eq!(
+            webhook_secret_env_var("work-gitea"),
+            "ISSUESYNC_WEBHOOK_SECRET_WORK_GITEA"
+        );
     }
 
     #[test]
@@ -311,8 +344,14 @@ mod tests {
         if std::env::var_os("ISSUESYNC_SECRETS_TEST_CHILD").is_none() {
             return;
         }
-        assert_eq!(move_env_tokens_into_memory(), 1);
+        assert_eq!(move_env_tokens_into_memory(), 2);
         assert!(std::env::var_os("ISSUESYNC_TOKEN_MOVED_PROBE").is_none());
+        assert!(std::env::var_os("ISSUESYNC_WEBHOOK_SECRET_MOVED_PROBE").is_none());
+        assert_eq!(
+            webhook_secret_from_env("moved-probe").map(|t| t.expose().to_string()),
+            Some("probe-hook-1".to_string()),
+            "the webhook secret is still found"
+        );
         assert_eq!(
             token_from_env("moved-probe").map(|t| t.expose().to_string()),
             Some("probe-token-1".to_string()),
@@ -322,6 +361,7 @@ mod tests {
         let seen = String::from_utf8_lossy(&seen.stdout);
         assert!(!seen.contains("ISSUESYNC_TOKEN_"), "inherited: {seen}");
         assert!(!seen.contains("probe-token-1"), "inherited: {seen}");
+        assert!(!seen.contains("probe-hook-1"), "inherited: {seen}");
         assert_eq!(
             move_env_tokens_into_memory(),
             0,
@@ -337,6 +377,7 @@ mod tests {
             .args(["--test-threads", "1", "--nocapture"])
             .env("ISSUESYNC_SECRETS_TEST_CHILD", "1")
             .env("ISSUESYNC_TOKEN_MOVED_PROBE", "probe-token-1")
+            .env("ISSUESYNC_WEBHOOK_SECRET_MOVED_PROBE", "probe-hook-1")
             .output()
             .unwrap();
         let out = String::from_utf8_lossy(&run.stdout);

@@ -16,9 +16,13 @@
 
 mod editing;
 mod overview;
+mod webhooks;
 
 pub use editing::{Discarded, Edited, IssueEdit, NewIssue, Resolution};
 pub use overview::{ConnectionOverview, ImageChoice, IssueView, SyncOverview};
+pub use webhooks::{
+    webhook_path, webhook_url, WebhookListing, WebhookRegistered, WebhookSecretSet, WebhooksRemoved,
+};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

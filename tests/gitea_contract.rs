@@ -225,6 +225,19 @@ async fn exercise(provider: &dyn Provider, number: u64) {
         .add_comment("alice/tools", created.number, "a comment")
         .await
         .unwrap();
+    let hook = provider
+        .create_hook(
+            "alice/tools",
+            "https://hooks.example.com/webhooks/t",
+            &Secret::new("s"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        provider.list_hooks("alice/tools").await.unwrap(),
+        std::slice::from_ref(&hook)
+    );
+    provider.delete_hook("alice/tools", hook.id).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -339,6 +339,18 @@ async fn exercise(s: &Seeded, p: &dyn Provider, authed: bool) {
     if !authed {
         return;
     }
+    // Webhooks: a collaborator is no admin (the fake answers 404), but what is sent is
+    // checked against the description all the same.
+    assert!(p.list_hooks(REPO).await.is_err());
+    assert!(p
+        .create_hook(
+            REPO,
+            "https://hooks.example.com/webhooks/t",
+            &issuesync::secrets::Secret::new("s")
+        )
+        .await
+        .is_err());
+    assert!(p.delete_hook(REPO, 1).await.is_err());
 
     let target = s.first + 1;
     let before = p.get_issue(REPO, target).await.unwrap();
@@ -423,6 +435,9 @@ async fn every_github_request_exists_in_the_official_description() {
         "issues/update",
         "issues/create",
         "issues/create-comment",
+        "repos/list-webhooks",
+        "repos/create-webhook",
+        "repos/delete-webhook",
     ]
     .into_iter()
     .map(str::to_string)

@@ -15,6 +15,7 @@ mod commands;
 mod error;
 mod navigation;
 mod notices;
+mod receiver;
 mod scheduler;
 
 use std::sync::Arc;
@@ -57,9 +58,18 @@ pub fn run() {
             let data_dir = issuesync::workspace::default_data_dir()
                 .ok_or("no data directory is known for this OS; set ISSUESYNC_DATA_DIR")?;
             let workspace = Arc::new(Workspace::open(&data_dir, Box::new(KeychainStore))?);
+            let deliveries = scheduler::Deliveries::default();
+            if workspace.settings().is_ok_and(|s| s.webhook_receiver) {
+                receiver::start(
+                    app.handle().clone(),
+                    Arc::clone(&workspace),
+                    Arc::clone(&deliveries),
+                );
+            }
             app.manage(scheduler::Scheduler::start(
                 app.handle().clone(),
                 Arc::clone(&workspace),
+                deliveries,
             ));
             app.manage(AppState { workspace });
             Ok(())

@@ -3,15 +3,18 @@
 //! each finished sync. It never blocks the window: it is one task on the async runtime.
 //!
 //! Invariants: syncs run one at a time (in this task); a sync of another process (the
-//! CLI) is detected by the core's data-dir lock and reported, not waited for; a
-//! connection is due when its interval passed since its last attempt, successful or not.
+//! CLI) is detected by the core's data-dir lock and reported, not waited for; which
+//! connection is due is the core's decision ([`issuesync::sync::schedule`]: its interval
+//! since its last attempt, backed off after failures, lengthened while its webhooks
+//! deliver — never stopped).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use issuesync::model::{Connection, Field};
+use issuesync::model::Field;
 use issuesync::store::issues::IssueQuery;
+use issuesync::sync::schedule::{self, Attempts};
 use issuesync::sync::SyncOptions;
 use issuesync::workspace::{SyncFinished, SyncProgress, SyncSummary};
 use issuesync::Workspace;
@@ -34,11 +37,18 @@ pub struct Scheduler {
     requests: mpsc::UnboundedSender<Request>,
 }
 
+/// When each connection's webhooks last delivered (written by the receiver, if it runs).
+pub type Deliveries = Arc<Mutex<HashMap<String, Instant>>>;
+
 impl Scheduler {
     /// Starts the scheduler task.
-    pub fn start<R: Runtime>(app: AppHandle<R>, workspace: Arc<Workspace>) -> Self {
+    pub fn start<R: Runtime>(
+        app: AppHandle<R>,
+        workspace: Arc<Workspace>,
+        deliveries: Deliveries,
+    ) -> Self {
         let (requests, inbox) = mpsc::unbounded_channel();
-        tauri::async_runtime::spawn(run(app, workspace, inbox));
+        tauri::async_runtime::spawn(run(app, workspace, inbox, deliveries));
         Self { requests }
     }
 
@@ -58,31 +68,13 @@ impl Scheduler {
     }
 }
 
-/// The connections whose poll interval has passed since their last attempt; one never
-/// attempted since the app started is due at once.
-pub fn due(
-    connections: &[Connection],
-    last_attempt: &HashMap<String, Instant>,
-    now: Instant,
-) -> Vec<String> {
-    connections
-        .iter()
-        .filter(|c| {
-            let interval = Duration::from_secs(u64::from(c.poll_interval_minutes) * 60);
-            last_attempt
-                .get(&c.name)
-                .is_none_or(|at| now.duration_since(*at) >= interval)
-        })
-        .map(|c| c.name.clone())
-        .collect()
-}
-
 async fn run<R: Runtime>(
     app: AppHandle<R>,
     workspace: Arc<Workspace>,
     mut inbox: mpsc::UnboundedReceiver<Request>,
+    deliveries: Deliveries,
 ) {
-    let mut last_attempt: HashMap<String, Instant> = HashMap::new();
+    let mut attempts: HashMap<String, Attempts> = HashMap::new();
     let mut tick = tokio::time::interval(TICK);
     loop {
         tokio::select! {
@@ -98,19 +90,31 @@ async fn run<R: Runtime>(
                 let mut summary = SyncSummary::default();
                 let mut failure = None;
                 for name in names {
-                    match sync_one(&app, &workspace, &name).await {
-                        Ok(s) => summary.repos.extend(s.repos),
-                        Err(e) => failure = Some(e),
-                    }
-                    last_attempt.insert(name, Instant::now());
+                    let ok = match sync_one(&app, &workspace, &name).await {
+                        Ok(s) => {
+                            let ok = s.succeeded();
+                            summary.repos.extend(s.repos);
+                            ok
+                        }
+                        Err(e) => {
+                            failure = Some(e);
+                            false
+                        }
+                    };
+                    attempts.entry(name).or_default().attempted(Instant::now(), ok);
                 }
                 let _ = request.reply.send(failure.map_or(Ok(summary), Err));
             }
             _ = tick.tick() => {
                 let connections = workspace.connections().unwrap_or_default();
-                for name in due(&connections, &last_attempt, Instant::now()) {
-                    let _ = sync_one(&app, &workspace, &name).await;
-                    last_attempt.insert(name, Instant::now());
+                for (name, at) in deliveries.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+                    attempts.entry(name.clone()).or_default().last_delivery = Some(*at);
+                }
+                for name in schedule::due(&connections, &attempts, Instant::now()) {
+                    let ok = sync_one(&app, &workspace, &name)
+                        .await
+                        .is_ok_and(|s| s.succeeded());
+                    attempts.entry(name).or_default().attempted(Instant::now(), ok);
                 }
             }
         }
@@ -203,48 +207,4 @@ async fn sync_one<R: Runtime>(
         show(app, notice);
     }
     result
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use issuesync::model::{ConflictPolicy, ProviderKind, Timestamp};
-
-    fn connection(name: &str, minutes: u32) -> Connection {
-        Connection {
-            id: 1,
-            name: name.into(),
-            provider: ProviderKind::Gitea,
-            web_url: "https://git.example".into(),
-            api_url: "https://git.example/api/v1".into(),
-            has_token: false,
-            secret_key: String::new(),
-            login: None,
-            conflict_policy: ConflictPolicy::Ask,
-            poll_interval_minutes: minutes,
-            created_at: Timestamp::now(),
-        }
-    }
-
-    #[test]
-    fn connections_are_due_at_start_and_then_after_their_own_interval() {
-        let connections = [connection("fast", 1), connection("slow", 30)];
-        let start = Instant::now();
-        assert_eq!(due(&connections, &HashMap::new(), start), ["fast", "slow"]);
-        let attempted: HashMap<String, Instant> =
-            [("fast".to_string(), start), ("slow".to_string(), start)].into();
-        assert!(due(&connections, &attempted, start + Duration::from_secs(30)).is_empty());
-        assert_eq!(
-            due(&connections, &attempted, start + Duration::from_secs(61)),
-            ["fast"]
-        );
-        assert_eq!(
-            due(
-                &connections,
-                &attempted,
-                start + Duration::from_secs(31 * 60)
-            ),
-            ["fast", "slow"]
-        );
-    }
 }

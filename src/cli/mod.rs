@@ -20,8 +20,13 @@ mod repo_add;
 mod repo_list;
 mod repo_remove;
 mod resolve;
+mod serve;
 mod show;
 mod sync;
+mod webhook_list;
+mod webhook_register;
+mod webhook_secret;
+mod webhook_unregister;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +76,23 @@ enum Command {
     Discard(discard::Discard),
     /// Show the sync log (of one issue with REF)
     Log(log::Log),
+    /// Run headless: sync on schedule and act on webhook deliveries until stopped
+    Serve(serve::Serve),
+    /// Webhook secrets and the hooks on the trackers
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum WebhookCommand {
+    /// Generate (or --stdin: set) the secret deliveries are signed with; printed once
+    Secret(webhook_secret::WebhookSecret),
+    /// Create the hook on the tracker for PUBLIC_BASE_URL/webhooks/NAME
+    Register(webhook_register::WebhookRegister),
+    /// Remove our hooks from the tracker
+    Unregister(webhook_unregister::WebhookUnregister),
+    /// List the hooks of a repository that deliver to issuesync
+    List(webhook_list::WebhookList),
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,5 +143,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Resolve(cmd) => cmd.run(&workspace),
         Command::Discard(cmd) => cmd.run(&workspace),
         Command::Log(cmd) => cmd.run(&workspace),
+        Command::Serve(cmd) => cmd.run(workspace).await,
+        Command::Webhook(WebhookCommand::Secret(cmd)) => cmd.run(&workspace),
+        Command::Webhook(WebhookCommand::Register(cmd)) => cmd.run(&workspace).await,
+        Command::Webhook(WebhookCommand::Unregister(cmd)) => cmd.run(&workspace).await,
+        Command::Webhook(WebhookCommand::List(cmd)) => cmd.run(&workspace).await,
     }
 }

@@ -19,12 +19,13 @@ use serde_json::{json, Map, Value};
 use super::http::{HttpClient, Pacing, Response};
 use super::{
     CommentListing, Endpoint, InstanceInfo, IssueChanges, IssueListing, ListingOrder,
-    NewRemoteIssue, Page, Provider, ProviderError,
+    NewRemoteIssue, Page, Provider, ProviderError, RemoteHook,
 };
 use crate::model::{
     IssueState, Label, Milestone, ProviderKind, RemoteComment, RemoteIssue, RemoteRepo,
     RemoteVersion, Timestamp, User,
 };
+use crate::secrets::Secret;
 
 /// Page size requested; Gitea's default `MAX_RESPONSE_ITEMS`.
 pub const PAGE_LIMIT: u32 = 50;
@@ -59,6 +60,14 @@ impl Gitea {
             min_write_interval: std::time::Duration::from_millis(200),
         });
         Ok(Self { http })
+    }
+
+    fn needs_token(&self) -> Result<(), ProviderError> {
+        if self.http.has_auth() {
+            Ok(())
+        } else {
+            Err(ProviderError::NeedsToken)
+        }
     }
 
     fn issue_url(&self, full_path: &str, number: u64) -> Result<reqwest::Url, ProviderError> {
@@ -664,6 +673,71 @@ impl Provider for Gitea {
         }
         Ok(Page::fresh(items, next, total))
     }
+
+    async fn list_hooks(&self, full_path: &str) -> Result<Vec<RemoteHook>, ProviderError> {
+        self.needs_token()?;
+        let (owner, name) = Self::repo_segments(full_path)?;
+        let what = format!("webhooks of {full_path}");
+        let mut hooks = Vec::new();
+        for page in 1..=100u32 {
+            let mut url = self.http.endpoint(&["repos", &owner, &name, "hooks"]);
+            url.query_pairs_mut()
+                .append_pair("limit", "50")
+                .append_pair("page", &page.to_string());
+            let response = self.http.get(url, &what).await?;
+            let wire: Vec<hook_wire::Hook> = response.json()?;
+            let last = wire.is_empty() || response.next_link().is_none();
+            hooks.extend(wire.into_iter().map(RemoteHook::from));
+            if last {
+                break;
+            }
+        }
+        Ok(hooks)
+    }
+
+    async fn create_hook(
+        &self,
+        full_path: &str,
+        url: &str,
+        secret: &Secret,
+    ) -> Result<RemoteHook, ProviderError> {
+        self.needs_token()?;
+        let (owner, name) = Self::repo_segments(full_path)?;
+        let body = json!({
+            "type": "gitea",
+            "active": true,
+            "events": ["issues", "issue_comment"],
+            "config": {
+                "url": url,
+                "content_type": "json",
+                "secret": secret.expose(),
+            },
+        });
+        let response = self
+            .http
+            .write(
+                Method::POST,
+                self.http.endpoint(&["repos", &owner, &name, "hooks"]),
+                &body,
+                &format!("webhooks of {full_path}"),
+            )
+            .await?;
+        Ok(RemoteHook::from(response.json::<hook_wire::Hook>()?))
+    }
+
+    async fn delete_hook(&self, full_path: &str, id: i64) -> Result<(), ProviderError> {
+        self.needs_token()?;
+        let (owner, name) = Self::repo_segments(full_path)?;
+        self.http
+            .write_without_body(
+                Method::DELETE,
+                self.http
+                    .endpoint(&["repos", &owner, &name, "hooks", &id.to_string()]),
+                &format!("webhook {id} of {full_path}"),
+            )
+            .await?;
+        Ok(())
+    }
 }
 
 impl From<wire::User> for User {
@@ -874,6 +948,39 @@ mod wire {
     #[derive(Deserialize)]
     pub struct SearchResults {
         pub data: Vec<Repository>,
+    }
+}
+
+/// Webhooks as Gitea's and Forgejo's API v1 have them (`Hook`, `CreateHookOption` in
+/// the Swagger description; `config` is a string map without the secret).
+mod hook_wire {
+    use std::collections::HashMap;
+
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct Hook {
+        pub id: i64,
+        #[serde(default)]
+        pub active: bool,
+        #[serde(default)]
+        pub events: Option<Vec<String>>,
+        #[serde(default)]
+        pub config: Option<HashMap<String, String>>,
+    }
+
+    impl From<Hook> for super::RemoteHook {
+        fn from(h: Hook) -> Self {
+            Self {
+                id: h.id,
+                url: h
+                    .config
+                    .and_then(|mut c| c.remove("url"))
+                    .unwrap_or_default(),
+                events: h.events.unwrap_or_default(),
+                active: h.active,
+            }
+        }
     }
 }
 

@@ -30,12 +30,13 @@ use serde_json::{json, Map, Value};
 use super::http::{Conditional, HttpClient, Pacing, Response};
 use super::{
     CommentListing, Endpoint, InstanceInfo, IssueChanges, IssueListing, ListingOrder,
-    NewRemoteIssue, Page, PageValidator, Provider, ProviderError,
+    NewRemoteIssue, Page, PageValidator, Provider, ProviderError, RemoteHook,
 };
 use crate::model::{
     IssueState, Label, Milestone, ProviderKind, RemoteComment, RemoteIssue, RemoteRepo,
     RemoteVersion, Timestamp, User,
 };
+use crate::secrets::Secret;
 
 /// Page size requested; GitHub's maximum.
 pub const PAGE_LIMIT: u32 = 100;
@@ -557,6 +558,68 @@ impl Provider for GitHub {
             .await?;
         Self::issue_comment(&response, number)
     }
+
+    async fn list_hooks(&self, full_path: &str) -> Result<Vec<RemoteHook>, ProviderError> {
+        self.needs_token()?;
+        let mut url = self.repo_url(full_path, &["hooks"])?;
+        url.query_pairs_mut().append_pair("per_page", "100");
+        let what = format!("webhooks of {full_path}");
+        let mut hooks = Vec::new();
+        let mut next = Some(url);
+        // A repository has a handful of hooks; a listing past 100 pages is not one.
+        for _ in 0..100 {
+            let Some(page) = next.take() else { break };
+            let response = self.http.get(page, &what).await?;
+            let wire: Vec<hook_wire::Hook> = response.json()?;
+            hooks.extend(wire.into_iter().map(RemoteHook::from));
+            if let Some(link) = response.next_link() {
+                next = Some(self.http.own_url(&link)?);
+            }
+        }
+        Ok(hooks)
+    }
+
+    async fn create_hook(
+        &self,
+        full_path: &str,
+        url: &str,
+        secret: &Secret,
+    ) -> Result<RemoteHook, ProviderError> {
+        self.needs_token()?;
+        let body = json!({
+            "name": "web",
+            "active": true,
+            "events": ["issues", "issue_comment"],
+            "config": {
+                "url": url,
+                "content_type": "json",
+                "secret": secret.expose(),
+                "insecure_ssl": "0",
+            },
+        });
+        let response = self
+            .http
+            .write(
+                Method::POST,
+                self.repo_url(full_path, &["hooks"])?,
+                &body,
+                &format!("webhooks of {full_path}"),
+            )
+            .await?;
+        Ok(RemoteHook::from(response.json::<hook_wire::Hook>()?))
+    }
+
+    async fn delete_hook(&self, full_path: &str, id: i64) -> Result<(), ProviderError> {
+        self.needs_token()?;
+        self.http
+            .write_without_body(
+                Method::DELETE,
+                self.repo_url(full_path, &["hooks", &id.to_string()])?,
+                &format!("webhook {id} of {full_path}"),
+            )
+            .await?;
+        Ok(())
+    }
 }
 
 impl From<wire::User> for User {
@@ -779,6 +842,39 @@ mod wire {
         #[serde(default)]
         pub private: bool,
         pub html_url: Option<String>,
+    }
+}
+
+/// Webhooks as GitHub's REST API has them (`GET/POST /repos/{owner}/{repo}/hooks`,
+/// the `hook` schema of the OpenAPI description).
+mod hook_wire {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct Hook {
+        pub id: i64,
+        #[serde(default)]
+        pub active: bool,
+        #[serde(default)]
+        pub events: Vec<String>,
+        #[serde(default)]
+        pub config: Config,
+    }
+
+    #[derive(Deserialize, Default)]
+    pub struct Config {
+        pub url: Option<String>,
+    }
+
+    impl From<Hook> for super::RemoteHook {
+        fn from(h: Hook) -> Self {
+            Self {
+                id: h.id,
+                url: h.config.url.unwrap_or_default(),
+                events: h.events,
+                active: h.active,
+            }
+        }
     }
 }
 

@@ -22,13 +22,14 @@ use serde_json::{json, Map, Value};
 use super::http::{HttpClient, Response};
 use super::{
     CommentListing, Endpoint, InstanceInfo, IssueChanges, IssueListing, ListingOrder,
-    NewRemoteIssue, Page, Provider, ProviderError,
+    NewRemoteIssue, Page, Provider, ProviderError, RemoteHook,
 };
 use crate::model::{
     IssueState, Label, Milestone, ProviderKind, RemoteComment, RemoteIssue, RemoteRepo,
     RemoteVersion, Timestamp, User,
 };
 use crate::remote_url::issue_web_url;
+use crate::secrets::Secret;
 
 /// Page size requested; GitLab's maximum.
 pub const PAGE_LIMIT: u32 = 100;
@@ -506,6 +507,67 @@ impl Provider for GitLab {
                 url: response.url.to_string(),
             })
     }
+
+    async fn list_hooks(&self, full_path: &str) -> Result<Vec<RemoteHook>, ProviderError> {
+        self.needs_token()?;
+        let mut url = self.project_url(full_path, &["hooks"])?;
+        url.query_pairs_mut().append_pair("per_page", "100");
+        let what = format!("webhooks of {full_path}");
+        let mut hooks = Vec::new();
+        let mut next = Some(url);
+        // A repository has a handful of hooks; a listing past 100 pages is not one.
+        for _ in 0..100 {
+            let Some(page) = next.take() else { break };
+            let response = self.http.get(page, &what).await?;
+            let wire: Vec<hook_wire::Hook> = response.json()?;
+            hooks.extend(wire.into_iter().map(RemoteHook::from));
+            if let Some(link) = Self::next_page(&response) {
+                next = Some(self.http.own_url(&link)?);
+            }
+        }
+        Ok(hooks)
+    }
+
+    async fn create_hook(
+        &self,
+        full_path: &str,
+        url: &str,
+        secret: &Secret,
+    ) -> Result<RemoteHook, ProviderError> {
+        self.needs_token()?;
+        let body = json!({
+            "url": url,
+            "token": secret.expose(),
+            "issues_events": true,
+            "confidential_issues_events": true,
+            "note_events": true,
+            "confidential_note_events": true,
+            "push_events": false,
+            "enable_ssl_verification": true,
+        });
+        let response = self
+            .http
+            .write(
+                Method::POST,
+                self.project_url(full_path, &["hooks"])?,
+                &body,
+                &format!("webhooks of {full_path}"),
+            )
+            .await?;
+        Ok(RemoteHook::from(response.json::<hook_wire::Hook>()?))
+    }
+
+    async fn delete_hook(&self, full_path: &str, id: i64) -> Result<(), ProviderError> {
+        self.needs_token()?;
+        self.http
+            .write_without_body(
+                Method::DELETE,
+                self.project_url(full_path, &["hooks", &id.to_string()])?,
+                &format!("webhook {id} of {full_path}"),
+            )
+            .await?;
+        Ok(())
+    }
 }
 
 impl From<wire::User> for User {
@@ -682,6 +744,55 @@ mod wire {
         pub description: Option<String>,
         pub visibility: Option<String>,
         pub web_url: Option<String>,
+    }
+}
+
+/// Project webhooks as GitLab's REST API v4 has them (docs.gitlab.com/api/project_webhooks:
+/// `GET/POST /projects/:id/hooks`, `DELETE /projects/:id/hooks/:hook_id`; one flag per
+/// event kind, the token never read back).
+mod hook_wire {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    pub struct Hook {
+        pub id: i64,
+        #[serde(default)]
+        pub url: String,
+        #[serde(default)]
+        pub issues_events: bool,
+        #[serde(default)]
+        pub confidential_issues_events: bool,
+        #[serde(default)]
+        pub note_events: bool,
+        #[serde(default)]
+        pub confidential_note_events: bool,
+        #[serde(default)]
+        pub push_events: bool,
+        /// Set while GitLab has disabled a failing hook.
+        #[serde(default)]
+        pub disabled_until: Option<String>,
+    }
+
+    impl From<Hook> for super::RemoteHook {
+        fn from(h: Hook) -> Self {
+            let events = [
+                (h.issues_events, "issues_events"),
+                (h.confidential_issues_events, "confidential_issues_events"),
+                (h.note_events, "note_events"),
+                (h.confidential_note_events, "confidential_note_events"),
+                (h.push_events, "push_events"),
+            ]
+            .into_iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, name)| name.to_string())
+            .collect();
+            Self {
+                id: h.id,
+                url: h.url,
+                events,
+                active: h.disabled_until.is_none(),
+            }
+        }
     }
 }
 

@@ -419,6 +419,32 @@ pub trait Provider: Send + Sync {
         number: u64,
         body: &str,
     ) -> Result<RemoteComment, ProviderError>;
+
+    /// The repository's webhooks (needs admin rights on it: a 403 or 404 otherwise).
+    async fn list_hooks(&self, full_path: &str) -> Result<Vec<RemoteHook>, ProviderError>;
+
+    /// Creates a webhook for issue and comment events that posts JSON to `url`, signed
+    /// with `secret`. Not idempotent: the caller lists first.
+    async fn create_hook(
+        &self,
+        full_path: &str,
+        url: &str,
+        secret: &Secret,
+    ) -> Result<RemoteHook, ProviderError>;
+
+    /// Deletes the webhook `id` of the repository.
+    async fn delete_hook(&self, full_path: &str, id: i64) -> Result<(), ProviderError>;
+}
+
+/// A webhook on a tracker, as its API lists it (the secret is never read back).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct RemoteHook {
+    pub id: i64,
+    /// Where the tracker delivers.
+    pub url: String,
+    /// The tracker's names of the events it delivers.
+    pub events: Vec<String>,
+    pub active: bool,
 }
 
 /// How to reach one tracker.

@@ -24,6 +24,7 @@ pub mod repos;
 pub mod search;
 pub mod settings;
 pub mod sync_log;
+pub mod webhook_deliveries;
 
 use std::path::{Path, PathBuf};
 
@@ -52,6 +53,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261204_0005_page_validators",
         include_str!("migrations/20261204_0005_page_validators.sql"),
+    ),
+    (
+        "20261204_0007_webhook_deliveries",
+        include_str!("migrations/20261204_0007_webhook_deliveries.sql"),
     ),
 ];
 

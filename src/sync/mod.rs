@@ -19,7 +19,9 @@ pub mod plan;
 pub mod pull;
 pub mod push;
 pub mod push_plan;
+pub mod refresh;
 pub mod rename;
+pub mod schedule;
 pub mod text_merge;
 
 use std::sync::Mutex;

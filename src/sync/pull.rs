@@ -402,7 +402,7 @@ pub fn repo_label(repo: &Repo) -> String {
 
 /// Stores one pulled comment; a local comment whose push had an unclear outcome is
 /// adopted and leaves the outbox.
-fn store_comment(
+pub(crate) fn store_comment(
     tx: &rusqlite::Connection,
     web_url: &str,
     connection_id: i64,

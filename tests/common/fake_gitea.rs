@@ -557,6 +557,7 @@ struct World {
     normalise_bodies: bool,
     /// [`FakeGitea::with_page_root`].
     page_root: Option<String>,
+    hooks: super::fake_hooks::Hooks,
 }
 
 type RaceEdit = Box<dyn FnOnce(&mut FakeIssue) + Send>;
@@ -594,6 +595,7 @@ impl World {
             after_next_read: None,
             normalise_bodies: false,
             page_root: None,
+            hooks: Default::default(),
         }
     }
 
@@ -1299,10 +1301,54 @@ fn route(w: &mut World, ctx: &Ctx<'_>, segs: &[String]) -> ApiResult {
     }
 }
 
+/// Repository webhooks (see `fake_hooks`): the owner only (Gitea's `reqAdmin`: 403).
+fn hooks_api(w: &mut World, ctx: &Ctx<'_>, ri: usize, rest: &[&str]) -> ApiResult {
+    let doer = ctx.require_doer()?;
+    if !doer.eq_ignore_ascii_case(&w.repos[ri].owner) {
+        return Err(err(
+            StatusCode::FORBIDDEN,
+            "user should be an owner or a collaborator with admin write of a repository",
+        ));
+    }
+    let path = w.repos[ri].full_name();
+    match (rest, &ctx.method) {
+        (["hooks"], &Method::GET) => Ok(Reply::ok(Value::Array(
+            w.hooks
+                .list(&path)
+                .iter()
+                .map(super::fake_hooks::gitea_json)
+                .collect(),
+        ))),
+        (["hooks"], &Method::POST) => {
+            let body = ctx.json_body()?;
+            if body.get("type").and_then(Value::as_str) != Some("gitea") {
+                return Err(err(StatusCode::UNPROCESSABLE_ENTITY, "Invalid hook type"));
+            }
+            let hook = super::fake_hooks::from_hub_body(&body)
+                .map_err(|m| err(StatusCode::UNPROCESSABLE_ENTITY, m))?;
+            let hook = w.hooks.create(&path, hook);
+            Ok(Reply::json(
+                StatusCode::CREATED,
+                super::fake_hooks::gitea_json(&hook),
+            ))
+        }
+        (["hooks", id], &Method::DELETE) => {
+            let id: i64 = id.parse().map_err(|_| not_found())?;
+            if w.hooks.delete(&path, id) {
+                Ok(Reply::empty(StatusCode::NO_CONTENT))
+            } else {
+                Err(not_found())
+            }
+        }
+        _ => Err(not_found()),
+    }
+}
+
 fn repo_route(w: &mut World, ctx: &Ctx<'_>, ri: usize, rest: &[&str]) -> ApiResult {
     let m = &ctx.method;
     match rest {
         [] if m == Method::GET => Ok(Reply::ok(render_repo(ctx, w, &w.repos[ri]))),
+        ["hooks", ..] => hooks_api(w, ctx, ri, rest),
         ["labels"] if m == Method::GET => list_labels(w, ctx, ri),
         ["milestones"] if m == Method::GET => list_milestones(w, ctx, ri),
         ["assignees"] if m == Method::GET => list_assignees(w, ctx, ri),
@@ -2402,6 +2448,10 @@ impl super::tracker::FakeTracker for FakeGitea {
             .into_iter()
             .map(|c| c.body)
             .collect()
+    }
+
+    fn hooks(&self, repo: &str) -> Vec<super::fake_hooks::TrackerHook> {
+        self.shared.world().hooks.list(repo)
     }
 
     fn requests(&self) -> Vec<SeenRequest> {

@@ -203,6 +203,11 @@ const DOC_UPDATE_ISSUE: &str = "https://docs.github.com/rest/issues/issues#updat
 const DOC_REPO_COMMENTS: &str =
     "https://docs.github.com/rest/issues/comments#list-issue-comments-for-a-repository";
 const DOC_ISSUE_COMMENTS: &str = "https://docs.github.com/rest/issues/comments#list-issue-comments";
+const DOC_HOOKS_LIST: &str = "https://docs.github.com/rest/repos/webhooks#list-repository-webhooks";
+const DOC_HOOKS_CREATE: &str =
+    "https://docs.github.com/rest/repos/webhooks#create-a-repository-webhook";
+const DOC_HOOKS_DELETE: &str =
+    "https://docs.github.com/rest/repos/webhooks#delete-a-repository-webhook";
 const DOC_CREATE_COMMENT: &str =
     "https://docs.github.com/rest/issues/comments#create-an-issue-comment";
 const DOC_SEARCH: &str =
@@ -675,6 +680,10 @@ impl FakeTracker for FakeGitHub {
             .collect()
     }
 
+    fn hooks(&self, repo: &str) -> Vec<super::fake_hooks::TrackerHook> {
+        self.shared.world().hooks.list(repo)
+    }
+
     fn requests(&self) -> Vec<SeenRequest> {
         self.shared
             .world()
@@ -912,6 +921,7 @@ struct World {
     core_limits: (u64, u64),
     buckets: HashMap<(String, &'static str), Bucket>,
     search_lag: std::time::Duration,
+    hooks: super::fake_hooks::Hooks,
 }
 
 fn epoch_now() -> f64 {
@@ -954,6 +964,7 @@ impl World {
             core_limits: (RATE_LIMIT_AUTHENTICATED, RATE_LIMIT_ANONYMOUS),
             buckets: HashMap::new(),
             search_lag: std::time::Duration::ZERO,
+            hooks: Default::default(),
         }
     }
 
@@ -2258,6 +2269,49 @@ fn route(w: &mut World, ctx: &mut Ctx<'_>, segs: &[&str]) -> ApiResult {
     }
 }
 
+/// Repository webhooks (see `fake_hooks`): admins only, 404 for anyone else.
+fn hooks_api(w: &mut World, ctx: &mut Ctx<'_>, ri: usize, rest: &[&str]) -> ApiResult {
+    let uid = ctx.require_doer()?;
+    if uid != w.repos[ri].owner {
+        return Err(not_found(ctx.doc));
+    }
+    let path = w.full_name(ri);
+    match rest {
+        ["hooks"] if ctx.method == Method::GET => {
+            let hooks = w.hooks.list(&path);
+            Ok(Reply::ok(Value::Array(
+                hooks
+                    .iter()
+                    .map(|h| super::fake_hooks::github_json(&ctx.urls.api, &path, h))
+                    .collect(),
+            )))
+        }
+        ["hooks"] => {
+            let body = ctx.body.clone().unwrap_or(Value::Null);
+            let hook = super::fake_hooks::from_hub_body(&body)
+                .map_err(|message| gh_err(StatusCode::UNPROCESSABLE_ENTITY, &message, ctx.doc))?;
+            let hook = w.hooks.create(&path, hook);
+            Ok(Reply::json(
+                StatusCode::CREATED,
+                super::fake_hooks::github_json(&ctx.urls.api, &path, &hook),
+            ))
+        }
+        ["hooks", id] => {
+            let id: i64 = id.parse().map_err(|_| not_found(ctx.doc))?;
+            if w.hooks.delete(&path, id) {
+                Ok(Reply {
+                    status: StatusCode::NO_CONTENT,
+                    body: None,
+                    headers: Vec::new(),
+                })
+            } else {
+                Err(not_found(ctx.doc))
+            }
+        }
+        _ => Err(not_found(ctx.doc)),
+    }
+}
+
 fn repo_route(w: &mut World, ctx: &mut Ctx<'_>, ri: Option<usize>, rest: &[&str]) -> ApiResult {
     let m = ctx.method.clone();
     let (get, post, patch) = (m == Method::GET, m == Method::POST, m == Method::PATCH);
@@ -2273,6 +2327,9 @@ fn repo_route(w: &mut World, ctx: &mut Ctx<'_>, ri: Option<usize>, rest: &[&str]
         ["issues", _] if patch => DOC_UPDATE_ISSUE,
         ["issues", _, "comments"] if get => DOC_ISSUE_COMMENTS,
         ["issues", _, "comments"] if post => DOC_CREATE_COMMENT,
+        ["hooks"] if get => DOC_HOOKS_LIST,
+        ["hooks"] if post => DOC_HOOKS_CREATE,
+        ["hooks", _] if m == Method::DELETE => DOC_HOOKS_DELETE,
         _ => return Err(not_found(DOCS_ROOT)),
     };
     if !get {
@@ -2282,6 +2339,7 @@ fn repo_route(w: &mut World, ctx: &mut Ctx<'_>, ri: Option<usize>, rest: &[&str]
         .filter(|&ri| w.can_read(ri, ctx.doer))
         .ok_or_else(|| not_found(ctx.doc))?;
     match rest {
+        ["hooks", ..] => hooks_api(w, ctx, ri, rest),
         [] => Ok(Reply::ok(render_repo(ctx, w, ri, true))),
         ["labels"] => list_labels(w, ctx, ri),
         ["milestones"] => list_milestones(w, ctx, ri),

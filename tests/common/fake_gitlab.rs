@@ -635,6 +635,10 @@ impl FakeTracker for FakeGitLab {
             .collect()
     }
 
+    fn hooks(&self, repo: &str) -> Vec<super::fake_hooks::TrackerHook> {
+        self.shared.world().hooks.list(repo)
+    }
+
     fn requests(&self) -> Vec<SeenRequest> {
         self.shared
             .world()
@@ -868,6 +872,7 @@ struct World {
     multiple_assignees: bool,
     /// (wall-clock minute, requests seen in it).
     rate_window: (i64, u64),
+    hooks: super::fake_hooks::Hooks,
 }
 
 impl World {
@@ -901,6 +906,7 @@ impl World {
             rate_limit_headers: true,
             multiple_assignees: true,
             rate_window: (0, 0),
+            hooks: Default::default(),
         };
         let root = w.ensure_user("root");
         debug_assert_eq!(root, ROOT_USER_ID);
@@ -2279,12 +2285,64 @@ fn method_not_allowed() -> ApiErr {
     grape_err(StatusCode::METHOD_NOT_ALLOWED, "405 Not Allowed")
 }
 
+/// Project webhooks (see `fake_hooks`): Maintainers only — here the owner of the
+/// personal namespace, or root; anyone else who can read the project gets 403.
+fn hooks_api(w: &mut World, ctx: &Ctx<'_>, pref: &str, rest: &[&str]) -> ApiResult {
+    let uid = ctx.require_doer()?;
+    let pi = readable_project(w, ctx, pref)?;
+    let owner = w.namespaces[w.projects[pi].namespace].owner;
+    if uid != ROOT_USER_ID && owner != Some(uid) {
+        return Err(forbidden());
+    }
+    let path = w.projects[pi].full_path.clone();
+    let project_id = w.projects[pi].id;
+    let render = |h: &super::fake_hooks::TrackerHook| super::fake_hooks::gitlab_json(project_id, h);
+    match (rest, &ctx.method) {
+        (["hooks"], &Method::GET) => Ok(Reply::ok(Value::Array(
+            w.hooks.list(&path).iter().map(render).collect(),
+        ))),
+        (["hooks"], &Method::POST) => {
+            let url = ctx.params.string("url")?.ok_or_else(|| blank("url"))?;
+            let mut events = Vec::new();
+            for flag in super::fake_hooks::GITLAB_FLAGS {
+                // push_events defaults to true, the others to false.
+                let default = *flag == "push_events";
+                if ctx.params.boolean(flag)?.unwrap_or(default) {
+                    events.push(flag.to_string());
+                }
+            }
+            let hook = w.hooks.create(
+                &path,
+                super::fake_hooks::TrackerHook {
+                    id: 0,
+                    url,
+                    events,
+                    secret: ctx.params.string("token")?.unwrap_or_default(),
+                    content_type: "json".into(),
+                    active: true,
+                },
+            );
+            Ok(Reply::json(StatusCode::CREATED, render(&hook)))
+        }
+        (["hooks", id], &Method::DELETE) => {
+            let id: i64 = id.parse().map_err(|_| not_found("Hook"))?;
+            if w.hooks.delete(&path, id) {
+                Ok(Reply::empty(StatusCode::NO_CONTENT))
+            } else {
+                Err(not_found("Hook"))
+            }
+        }
+        _ => Err(route_not_found()),
+    }
+}
+
 fn project_route(w: &mut World, ctx: &Ctx<'_>, pref: &str, rest: &[&str]) -> ApiResult {
     let get = ctx.method == Method::GET;
     let post = ctx.method == Method::POST;
     let put = ctx.method == Method::PUT;
     let delete = ctx.method == Method::DELETE;
     match rest {
+        ["hooks", ..] => hooks_api(w, ctx, pref, rest),
         [] if get => get_project(w, ctx, pref),
         ["labels"] if get => list_labels(w, ctx, pref),
         ["milestones"] if get => list_milestones(w, ctx, pref),

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod fake_gitea;
 pub mod fake_github;
 pub mod fake_gitlab;
+pub mod fake_hooks;
 pub mod github_openapi;
 pub mod http_reply;
 pub mod server;

@@ -107,6 +107,8 @@ pub trait FakeTracker: Send + Sync {
     fn issue(&self, repo: &str, number: u64) -> Option<TrackerIssue>;
     /// Bodies of the comments of an issue, oldest first.
     fn comment_bodies(&self, repo: &str, number: u64) -> Vec<String>;
+    /// The repository's webhooks, secrets included ([`super::fake_hooks`]).
+    fn hooks(&self, repo: &str) -> Vec<super::fake_hooks::TrackerHook>;
     fn requests(&self) -> Vec<SeenRequest>;
     fn clear_requests(&self);
     /// The next `count` requests answer `status` with the tracker's error body.

@@ -21,4 +21,9 @@ notify_assigned: boolean,
  * tracker load; others show a placeholder with "Load images" (a picture from
  * elsewhere tells its server who read the issue, and when).
  */
-load_remote_images: boolean, };
+load_remote_images: boolean, 
+/**
+ * Run the webhook receiver (on `127.0.0.1:8765`, as `issuesync serve`) while the
+ * desktop app is open. Off by default; read when the app starts.
+ */
+webhook_receiver: boolean, };

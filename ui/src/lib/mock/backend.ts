@@ -52,7 +52,7 @@ export class MockBackend {
   readonly #emit: Emit;
   readonly #sleep: Sleep;
   readonly #queries = new IssueQueries();
-  #settings: AppSettings = { notify_conflicts: true, notify_failures: true, notify_assigned: false, load_remote_images: false };
+  #settings: AppSettings = { notify_conflicts: true, notify_failures: true, notify_assigned: false, load_remote_images: false, webhook_receiver: false };
   #syncing = false;
   /** What the app asked to open in the system browser (for tests). */
   readonly opened: string[] = [];
