@@ -14,9 +14,11 @@
 //! - The data dir is `0700` and its files `0600` on unix ([`crate::owner_only`]).
 //! - The store lock is held only for short reads and writes, never across a request.
 
+mod agent;
 mod editing;
 mod overview;
 
+pub use agent::{glob_matches, Agent, AgentWrites, AGENT_NAME_MAX};
 pub use editing::{Discarded, Edited, IssueEdit, NewIssue, Resolution};
 pub use overview::{ConnectionOverview, IssueView, SyncOverview};
 
@@ -475,6 +477,7 @@ impl Workspace {
                     operation: "repo_add",
                     result: LogResult::Ok,
                     detail: &format!("{}:{}", connection.name, repo.full_path),
+                    agent: None,
                 },
             )?;
             Ok(repo)
@@ -543,6 +546,7 @@ impl Workspace {
                     operation: "repo_remove",
                     result: LogResult::Ok,
                     detail: &detail,
+                    agent: None,
                 },
             )?;
             Ok(pending)
@@ -727,6 +731,7 @@ impl Workspace {
                 operation,
                 result,
                 detail,
+                agent: None,
             },
         )?;
         Ok(())

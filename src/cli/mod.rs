@@ -15,6 +15,7 @@ mod discard;
 mod edit;
 mod list;
 mod log;
+mod mcp;
 mod output;
 mod repo_add;
 mod repo_list;
@@ -71,6 +72,8 @@ enum Command {
     Discard(discard::Discard),
     /// Show the sync log (of one issue with REF)
     Log(log::Log),
+    /// Serve the mirror to agents over MCP on stdio (see README, "Agents (MCP)")
+    Mcp(mcp::Mcp),
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,5 +124,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Resolve(cmd) => cmd.run(&workspace),
         Command::Discard(cmd) => cmd.run(&workspace),
         Command::Log(cmd) => cmd.run(&workspace),
+        Command::Mcp(cmd) => cmd.run(workspace).await,
     }
 }

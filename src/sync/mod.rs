@@ -301,6 +301,7 @@ pub async fn sync_connection(
                     operation: "pull",
                     result: log_result,
                     detail: &detail,
+                    agent: None,
                 },
             )
         })?;
