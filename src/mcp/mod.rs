@@ -13,9 +13,11 @@
 //! - Results carry tracker text only as JSON data next to its author; no tool
 //!   description or instruction contains text from a tracker, and no result contains a
 //!   token (the core never hands one out).
-//! - Bad arguments are JSON-RPC "invalid params" errors; refusals of the core (unknown
-//!   issue, malformed reference, no permission) are tool errors with the core's stable
-//!   `code` and its one-line message. Either way nothing is stored.
+//! - An unknown tool, a write tool under `--read-only`, and a bad resource URI are
+//!   JSON-RPC errors. Bad arguments of a known tool (wrong types, unknown fields, text
+//!   over the trackers' limits) and refusals of the core (unknown issue, malformed
+//!   reference, no permission) are tool errors `{code, message}`, which a model reads
+//!   and can act on. Either way nothing is stored.
 
 mod params;
 mod resource;
@@ -26,7 +28,7 @@ use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ErrorCode, Implementation,
     ListResourceTemplatesResult, PaginatedRequestParams, ReadResourceRequestParams,
     ReadResourceResponse, ReadResourceResult, ResourceContents, ResourceTemplate,
     ServerCapabilities, ServerConfig,
@@ -131,6 +133,33 @@ fn refusal(error: issuesync::Error) -> CallToolResult {
         "code": error.code(),
         "message": error.to_string(),
     }))
+}
+
+/// Bad arguments of a known tool become one kind of tool error, `{code:
+/// "invalid_arguments", message}`, whether the SDK found them (wrong types, unknown or
+/// missing fields) or a tool did (lengths, cursors), so a model reads why and can retry.
+fn argument_errors_as_tool_errors(
+    called: Result<CallToolResponse, McpError>,
+) -> Result<CallToolResponse, McpError> {
+    let message = match called {
+        Err(e) if e.code == ErrorCode::INVALID_PARAMS => e.message.to_string(),
+        Ok(CallToolResponse::Complete(result))
+            if result.is_error == Some(true) && result.structured_content.is_none() =>
+        {
+            result
+                .content
+                .iter()
+                .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+        other => return other,
+    };
+    Ok(CallToolResult::structured_error(json!({
+        "code": "invalid_arguments",
+        "message": message,
+    }))
+    .into())
 }
 
 /// The agent a request comes from, by the name its client gave.
@@ -538,9 +567,11 @@ impl ServerHandler for IssueServer {
                 None,
             ));
         }
-        self.tools
+        let called = self
+            .tools
             .call(ToolCallContext::new(self, request, context))
-            .await
+            .await;
+        Ok(argument_errors_as_tool_errors(called)?)
     }
 
     async fn list_resource_templates(

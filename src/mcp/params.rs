@@ -3,7 +3,8 @@
 //!
 //! Invariants: every argument object refuses unknown fields and wrong types (serde),
 //! and text is held to the trackers' own limits ([`check`]) before the core sees it, so
-//! bad input is a JSON-RPC "invalid params" error and nothing is stored.
+//! bad input is refused ("invalid params", answered as an `invalid_arguments` tool
+//! error) and nothing is stored.
 
 use rmcp::ErrorData as McpError;
 use schemars::JsonSchema;

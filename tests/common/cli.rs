@@ -112,7 +112,9 @@ impl Cli {
         self.run_with_stdin(args, None)
     }
 
-    pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
+    /// The command line `issuesync --data-dir <dir> ARGS` with this CLI's environment,
+    /// for tests that talk to the process while it runs (`issuesync mcp`).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_issuesync"));
         cmd.arg("--data-dir").arg(self.data_dir()).args(args);
         for (key, _) in std::env::vars() {
@@ -123,6 +125,11 @@ impl Cli {
         for (key, value) in &self.env {
             cmd.env(key, value);
         }
+        cmd
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut cmd = self.command(args);
         cmd.stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
