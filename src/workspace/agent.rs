@@ -14,7 +14,6 @@
 //!   and bidi characters are dropped and it is cut to [`AGENT_NAME_MAX`] characters.
 
 use serde::Serialize;
-use ts_rs::TS;
 
 use super::{Resolution, Workspace};
 use crate::error::{Error, Result};
@@ -59,7 +58,7 @@ impl Agent {
 }
 
 /// Which repositories of a connection agents may change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AgentWrites {
     pub connection: String,
     /// Globs over `OWNER/REPO` (GitLab: the full project path). `*` matches within one
