@@ -571,7 +571,7 @@ impl ServerHandler for IssueServer {
             .tools
             .call(ToolCallContext::new(self, request, context))
             .await;
-        Ok(argument_errors_as_tool_errors(called)?)
+        argument_errors_as_tool_errors(called)
     }
 
     async fn list_resource_templates(
