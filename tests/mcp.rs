@@ -903,3 +903,25 @@ fn a_client_closing_stdin_mid_call_leaves_the_database_consistent() {
     let data = cli.data_dir_bytes();
     assert!(!contains_bytes(&data, TOKEN), "no token in the data dir");
 }
+
+/// The server takes the data dir's sync lock like the CLI and the desktop app: while
+/// another process syncs, the sync tool says so and nothing is pushed.
+#[test]
+fn the_sync_tool_waits_its_turn_behind_another_sync() {
+    let fake = FakeGitea::start();
+    let t: &dyn FakeTracker = &fake;
+    let (cli, [crash, _, _]) = mirrored(t);
+    allow_agents(&cli, &["team/app"]);
+    let (mut s, _) = Session::start(&cli, false, AGENT);
+    let reference = format!("t:team/app#{crash}");
+    s.ok("edit_issue", json!({"ref": reference, "title": "Later"}));
+    let lock = std::fs::File::create(cli.data_dir().join("sync.lock")).unwrap();
+    lock.try_lock().expect("the test holds the sync lock");
+    let busy = s.tool_error("sync", json!({}));
+    assert_eq!(busy["code"], "sync_busy", "{busy}");
+    assert_eq!(t.issue("team/app", crash).unwrap().title, "Crash on start");
+    drop(lock);
+    s.ok("sync", json!({}));
+    assert_eq!(t.issue("team/app", crash).unwrap().title, "Later");
+    s.close();
+}
