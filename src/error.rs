@@ -120,6 +120,18 @@ pub enum Error {
     #[error(transparent)]
     UnknownPolicy(#[from] crate::model::UnknownPolicy),
     #[error(
+        "agent {agent:?} may not change {connection}:{repo}: agents write only to the \
+         repositories a person allowed. To allow it, run `issuesync connection edit \
+         {connection} --agent-writes {globs}` (globs such as 'owner/*' work too)"
+    )]
+    AgentWriteRefused {
+        agent: String,
+        connection: String,
+        repo: String,
+        /// The connection's list with this repository added, as the fix would set it.
+        globs: String,
+    },
+    #[error(
         "another sync of {data_dir} is running (the desktop app or another issuesync); \
          try again when it is done"
     )]
@@ -175,6 +187,7 @@ impl Error {
             Self::NoConflict { .. } => "no_conflict",
             Self::PendingChanges { .. } => "pending_changes",
             Self::SyncBusy { .. } => "sync_busy",
+            Self::AgentWriteRefused { .. } => "agent_write_refused",
             Self::DataDir { .. } => "store_open",
         }
     }

@@ -2,6 +2,7 @@
 //! prints any error as one line (message and root cause) on stderr, exiting 1.
 
 mod cli;
+mod mcp;
 
 use std::process::ExitCode;
 

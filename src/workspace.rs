@@ -14,10 +14,12 @@
 //! - The data dir is `0700` and its files `0600` on unix ([`crate::owner_only`]).
 //! - The store lock is held only for short reads and writes, never across a request.
 
+mod agent;
 mod editing;
 mod overview;
 mod webhooks;
 
+pub use agent::{glob_matches, Agent, AgentWrites, AGENT_NAME_MAX};
 pub use editing::{Discarded, Edited, IssueEdit, NewIssue, Resolution};
 pub use overview::{ConnectionOverview, ImageChoice, IssueView, SyncOverview};
 pub use webhooks::{
@@ -479,6 +481,7 @@ impl Workspace {
                     operation: "repo_add",
                     result: LogResult::Ok,
                     detail: &format!("{}:{}", connection.name, repo.full_path),
+                    agent: None,
                 },
             )?;
             Ok(repo)
@@ -547,6 +550,7 @@ impl Workspace {
                     operation: "repo_remove",
                     result: LogResult::Ok,
                     detail: &detail,
+                    agent: None,
                 },
             )?;
             Ok(pending)
@@ -731,6 +735,7 @@ impl Workspace {
                 operation,
                 result,
                 detail,
+                agent: None,
             },
         )?;
         Ok(())

@@ -1,5 +1,6 @@
-//! `issuesync connection edit`: change a connection's settings: its conflict policy, or
-//! its token (verified against the tracker, then stored in the keychain).
+//! `issuesync connection edit`: change a connection's settings: its conflict policy, its
+//! token (verified against the tracker, then stored in the keychain), or which
+//! repositories agents (`issuesync mcp`) may change.
 
 use std::process::ExitCode;
 
@@ -12,13 +13,14 @@ use issuesync::secrets::Secret;
 use issuesync::Workspace;
 
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("change").required(true).multiple(true)
+    .args(["conflict_policy", "token_stdin", "agent_writes", "no_agent_writes"]))]
 pub struct ConnectionEdit {
     /// The connection's name
     name: String,
     /// When a field changed differently here and on the tracker: ask (keep both for
     /// `issuesync resolve`), remote-wins or local-wins
-    #[arg(long, value_name = "POLICY", value_parser = ["ask", "remote-wins", "local-wins"],
-          required_unless_present = "token_stdin")]
+    #[arg(long, value_name = "POLICY", value_parser = ["ask", "remote-wins", "local-wins"])]
     conflict_policy: Option<String>,
     /// Replace the token: read the new one from standard input
     #[arg(long)]
@@ -27,6 +29,14 @@ pub struct ConnectionEdit {
     /// travels in clear text)
     #[arg(long, requires = "token_stdin")]
     allow_insecure_http: bool,
+    /// Let agents (`issuesync mcp`) change these repositories: OWNER/REPO paths or globs
+    /// (`owner/*` within one segment, `group/**` across). Replaces the list; the default
+    /// is none
+    #[arg(long, value_name = "REPO_GLOB", num_args = 1.., conflicts_with = "no_agent_writes")]
+    agent_writes: Vec<String>,
+    /// Let agents change no repository of this connection (the default)
+    #[arg(long)]
+    no_agent_writes: bool,
     /// Print the connection as JSON
     #[arg(long)]
     json: bool,
@@ -55,13 +65,27 @@ impl ConnectionEdit {
             connection = Some(workspace.set_conflict_policy(&self.name, policy)?);
             said.push(format!("conflicts are now handled with {policy}"));
         }
-        let Some(connection) = connection else {
-            unreachable!("clap requires --conflict-policy or --token-stdin");
-        };
+        let mut agent_writes = None;
+        if !self.agent_writes.is_empty() || self.no_agent_writes {
+            let allowed = workspace.set_agent_writes(&self.name, &self.agent_writes)?;
+            said.push(if allowed.repo_globs.is_empty() {
+                "agents may change none of its repositories".to_string()
+            } else {
+                format!(
+                    "agents may change {}",
+                    super::output::clean(&allowed.repo_globs.join(" "))
+                )
+            });
+            agent_writes = Some(allowed);
+        }
         if self.json {
-            super::output::json(&connection)?;
+            match (connection, agent_writes) {
+                (Some(c), _) => super::output::json(&c)?,
+                (None, Some(allowed)) => super::output::json(&allowed)?,
+                (None, None) => unreachable!("clap requires one change"),
+            }
         } else {
-            println!("{}: {}.", connection.name, said.join("; "));
+            println!("{}: {}.", self.name, said.join("; "));
         }
         Ok(ExitCode::SUCCESS)
     }

@@ -38,12 +38,18 @@ impl Log {
                     r.at.as_datetime().format("%Y-%m-%d %H:%M:%S").to_string(),
                     r.operation.clone(),
                     r.result.clone(),
+                    r.agent
+                        .as_ref()
+                        .map_or_else(String::new, |a| format!("agent {a}")),
                     target,
                     r.detail.clone(),
                 ]
             })
             .collect();
-        super::output::table(&["AT", "OPERATION", "RESULT", "TARGET", "DETAIL"], &rows)?;
+        super::output::table(
+            &["AT", "OPERATION", "RESULT", "BY", "TARGET", "DETAIL"],
+            &rows,
+        )?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -15,6 +15,7 @@ mod discard;
 mod edit;
 mod list;
 mod log;
+mod mcp;
 mod output;
 mod repo_add;
 mod repo_list;
@@ -81,6 +82,8 @@ enum Command {
     /// Webhook secrets and the hooks on the trackers
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Serve the mirror to agents over MCP on stdio (see README, "Agents (MCP)")
+    Mcp(mcp::Mcp),
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,5 +151,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Webhook(WebhookCommand::Register(cmd)) => cmd.run(&workspace).await,
         Command::Webhook(WebhookCommand::Unregister(cmd)) => cmd.run(&workspace).await,
         Command::Webhook(WebhookCommand::List(cmd)) => cmd.run(&workspace).await,
+        Command::Mcp(cmd) => cmd.run(workspace).await,
     }
 }

@@ -13,6 +13,7 @@
 //!   and shared-memory files the database's mode), and narrowed to `0600` with them when
 //!   an older, wider one is opened (unix; see [`crate::owner_only`]).
 
+pub mod agent_writes;
 pub mod comments;
 pub mod conflicts;
 pub mod connections;
@@ -53,6 +54,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "20261204_0005_page_validators",
         include_str!("migrations/20261204_0005_page_validators.sql"),
+    ),
+    (
+        "20261204_0006_agent_writes",
+        include_str!("migrations/20261204_0006_agent_writes.sql"),
     ),
     (
         "20261204_0007_webhook_deliveries",

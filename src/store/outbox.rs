@@ -47,10 +47,13 @@ pub struct OutboxEntry {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub created_at: Timestamp,
+    /// The agent (MCP client name) whose change this is, or the last agent that added to
+    /// it; `None` when only a person changed it.
+    pub agent: Option<String>,
 }
 
 const COLUMNS: &str = "id, issue_id, comment_id, kind, client_id, state, attempts, \
-                       next_attempt_at, sent_at, error_code, error_message, created_at";
+                       next_attempt_at, sent_at, error_code, error_message, created_at, agent";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<RawEntry> {
     Ok(RawEntry {
@@ -66,6 +69,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<RawEntry> {
         error_code: row.get(9)?,
         error_message: row.get(10)?,
         created_at: row.get(11)?,
+        agent: row.get(12)?,
     })
 }
 
@@ -82,6 +86,7 @@ struct RawEntry {
     error_code: Option<String>,
     error_message: Option<String>,
     created_at: String,
+    agent: Option<String>,
 }
 
 fn finish(raw: RawEntry) -> Result<OutboxEntry> {
@@ -98,6 +103,7 @@ fn finish(raw: RawEntry) -> Result<OutboxEntry> {
         error_code: raw.error_code,
         error_message: raw.error_message,
         created_at: timestamp(raw.created_at)?,
+        agent: raw.agent,
     })
 }
 
@@ -124,28 +130,30 @@ fn query(db: &Db, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Outbox
 
 /// Records that the working copy of `issue_id` was edited: an issue not created on the
 /// tracker yet carries the edit in its create; otherwise its update row becomes
-/// pending again (a new edit is a new chance after a refusal).
+/// pending again (a new edit is a new chance after a refusal). An edit by an agent
+/// marks the row with its name; a person's edit keeps an earlier agent's mark (the row
+/// still carries that agent's change).
 ///
 /// # Errors
 /// [`StoreError`] on a write failure.
-pub fn note_edit(db: &Db, issue_id: i64, now: Timestamp) -> Result<()> {
+pub fn note_edit(db: &Db, issue_id: i64, now: Timestamp, agent: Option<&str>) -> Result<()> {
     let now = now.to_string();
     let reset = "state = 'pending', attempts = 0, next_attempt_at = NULL, error_code = NULL,
-                 error_message = NULL, updated_at = ?2";
+                 error_message = NULL, updated_at = ?2, agent = coalesce(?3, agent)";
     let create_rows = db.execute(
         &format!("UPDATE outbox SET {reset} WHERE issue_id = ?1 AND kind = 'create'"),
-        (issue_id, &now),
+        (issue_id, &now, agent),
     )?;
     if create_rows > 0 {
         return Ok(());
     }
     db.execute(
         &format!(
-            "INSERT INTO outbox (issue_id, kind, created_at, updated_at)
-             VALUES (?1, 'update', ?2, ?2)
+            "INSERT INTO outbox (issue_id, kind, created_at, updated_at, agent)
+             VALUES (?1, 'update', ?2, ?2, ?3)
              ON CONFLICT (issue_id) WHERE kind = 'update' DO UPDATE SET {reset}"
         ),
-        (issue_id, &now),
+        (issue_id, &now, agent),
     )?;
     Ok(())
 }
@@ -169,11 +177,17 @@ pub fn ensure_update(db: &Db, issue_id: i64, now: Timestamp) -> Result<()> {
 ///
 /// # Errors
 /// [`StoreError`] on a write failure.
-pub fn add_create(db: &Db, issue_id: i64, client_id: &str, now: Timestamp) -> Result<()> {
+pub fn add_create(
+    db: &Db,
+    issue_id: i64,
+    client_id: &str,
+    now: Timestamp,
+    agent: Option<&str>,
+) -> Result<()> {
     db.execute(
-        "INSERT INTO outbox (issue_id, kind, client_id, created_at, updated_at)
-         VALUES (?1, 'create', ?2, ?3, ?3)",
-        (issue_id, client_id, now.to_string()),
+        "INSERT INTO outbox (issue_id, kind, client_id, created_at, updated_at, agent)
+         VALUES (?1, 'create', ?2, ?3, ?3, ?4)",
+        (issue_id, client_id, now.to_string(), agent),
     )?;
     Ok(())
 }
@@ -188,11 +202,13 @@ pub fn add_comment(
     comment_id: i64,
     client_id: &str,
     now: Timestamp,
+    agent: Option<&str>,
 ) -> Result<()> {
     db.execute(
-        "INSERT INTO outbox (issue_id, comment_id, kind, client_id, created_at, updated_at)
-         VALUES (?1, ?2, 'comment', ?3, ?4, ?4)",
-        (issue_id, comment_id, client_id, now.to_string()),
+        "INSERT INTO outbox (issue_id, comment_id, kind, client_id, created_at, updated_at,
+             agent)
+         VALUES (?1, ?2, 'comment', ?3, ?4, ?4, ?5)",
+        (issue_id, comment_id, client_id, now.to_string(), agent),
     )?;
     Ok(())
 }
@@ -340,6 +356,19 @@ pub fn remove_update(db: &Db, issue_id: i64) -> Result<()> {
         [issue_id],
     )?;
     Ok(())
+}
+
+/// The agent whose create of `issue_id` waits, if an agent made it.
+///
+/// # Errors
+/// [`StoreError`] on a read failure.
+pub fn create_agent(db: &Db, issue_id: i64) -> Result<Option<String>> {
+    Ok(super::optional(db.query_row(
+        "SELECT agent FROM outbox WHERE issue_id = ?1 AND kind = 'create'",
+        [issue_id],
+        |r| r.get::<_, Option<String>>(0),
+    ))?
+    .flatten())
 }
 
 /// Drops the create row of an issue (the tracker has it now).

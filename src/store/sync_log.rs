@@ -39,6 +39,9 @@ pub struct LogEntry<'a> {
     pub operation: &'a str,
     pub result: LogResult,
     pub detail: &'a str,
+    /// The agent (MCP client) on whose behalf this was done; `None` for a person or the
+    /// sync engine itself.
+    pub agent: Option<&'a str>,
 }
 
 impl<'a> LogEntry<'a> {
@@ -57,7 +60,13 @@ impl<'a> LogEntry<'a> {
             operation,
             result,
             detail,
+            agent: None,
         }
+    }
+
+    /// The same row, marked as done for `agent` (when there is one).
+    pub fn by_agent(self, agent: Option<&'a str>) -> Self {
+        Self { agent, ..self }
     }
 }
 
@@ -72,6 +81,9 @@ pub struct LogRecord {
     pub operation: String,
     pub result: String,
     pub detail: String,
+    /// The agent (MCP client name) that made this change, when one did.
+    #[ts(optional = nullable)]
+    pub agent: Option<String>,
 }
 
 /// Appends one row, stamped `at`.
@@ -80,8 +92,9 @@ pub struct LogRecord {
 /// [`super::StoreError`] on a write failure.
 pub fn append(db: &Db, at: Timestamp, entry: &LogEntry<'_>) -> Result<()> {
     db.execute(
-        "INSERT INTO sync_log (at, connection_id, repo_id, issue_id, operation, result, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO sync_log (at, connection_id, repo_id, issue_id, operation, result, detail,
+             agent)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         (
             at.to_string(),
             entry.connection_id,
@@ -90,6 +103,7 @@ pub fn append(db: &Db, at: Timestamp, entry: &LogEntry<'_>) -> Result<()> {
             entry.operation,
             entry.result.as_str(),
             entry.detail,
+            entry.agent,
         ),
     )?;
     Ok(())
@@ -102,7 +116,8 @@ pub fn append(db: &Db, at: Timestamp, entry: &LogEntry<'_>) -> Result<()> {
 /// [`super::StoreError`] on a read failure.
 pub fn recent(db: &Db, limit: u32, issue_id: Option<i64>) -> Result<Vec<LogRecord>> {
     let mut stmt = db.prepare(
-        "SELECT l.id, l.at, c.name, r.full_path, i.number, l.operation, l.result, l.detail
+        "SELECT l.id, l.at, c.name, r.full_path, i.number, l.operation, l.result, l.detail,
+                l.agent
          FROM sync_log l
          LEFT JOIN connections c ON c.id = l.connection_id
          LEFT JOIN repos r ON r.id = l.repo_id
@@ -120,10 +135,11 @@ pub fn recent(db: &Db, limit: u32, issue_id: Option<i64>) -> Result<Vec<LogRecor
             r.get::<_, String>(5)?,
             r.get::<_, String>(6)?,
             r.get::<_, String>(7)?,
+            r.get::<_, Option<String>>(8)?,
         ))
     })?;
     rows.map(|row| {
-        let (id, at, connection, repo, number, operation, result, detail) = row?;
+        let (id, at, connection, repo, number, operation, result, detail, agent) = row?;
         Ok(LogRecord {
             id,
             at: timestamp(at)?,
@@ -133,6 +149,7 @@ pub fn recent(db: &Db, limit: u32, issue_id: Option<i64>) -> Result<Vec<LogRecor
             operation,
             result,
             detail,
+            agent,
         })
     })
     .collect()

@@ -303,6 +303,7 @@ pub async fn sync_connection(
                     operation: "pull",
                     result: log_result,
                     detail: &detail,
+                    agent: None,
                 },
             )
         })?;

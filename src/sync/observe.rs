@@ -383,6 +383,7 @@ fn adopt(
                 operation: "create",
                 result: LogResult::Ok,
                 detail: &detail,
+                agent: None,
             },
         );
     }
@@ -395,6 +396,7 @@ fn adopt(
         &page_of(repo, web_url, issue),
         now,
     )?;
+    let agent = outbox::create_agent(db, issue_id)?;
     outbox::remove_create(db, issue_id)?;
     if unsent_changes(caps, &local, &IssueFields::of_remote(issue), &[]) {
         outbox::ensure_update(db, issue_id, now)?;
@@ -403,7 +405,8 @@ fn adopt(
     sync_log::append(
         db,
         now,
-        &LogEntry::for_issue(repo, issue_id, "create", LogResult::Ok, &detail),
+        &LogEntry::for_issue(repo, issue_id, "create", LogResult::Ok, &detail)
+            .by_agent(agent.as_deref()),
     )
 }
 

@@ -156,6 +156,21 @@ fn log(
     Ok(())
 }
 
+/// A log row about an outbox row's change, marked with the agent that made it.
+fn log_of(
+    ctx: &PushContext<'_>,
+    tx: &rusqlite::Connection,
+    entry: &OutboxEntry,
+    operation: &str,
+    result: LogResult,
+    detail: &str,
+) -> Result<(), SyncError> {
+    let row = LogEntry::for_issue(ctx.repo, entry.issue_id, operation, result, detail)
+        .by_agent(entry.agent.as_deref());
+    sync_log::append(tx, Timestamp::now(), &row)?;
+    Ok(())
+}
+
 /// Records a failed attempt on its row and says how the step ended.
 fn record_failure(
     ctx: &PushContext<'_>,
@@ -181,10 +196,10 @@ fn record_failure(
         let step = match action {
             FailureAction::Retry { at } | FailureAction::StopRepo { at } => {
                 outbox::defer(tx, entry.id, at, error.code(), &message, now)?;
-                log(
+                log_of(
                     ctx,
                     tx,
-                    entry.issue_id,
+                    entry,
                     what,
                     LogResult::Error,
                     &format!("{message}; will try again after {at}"),
@@ -196,10 +211,10 @@ fn record_failure(
                 }
             }
             FailureAction::TokenRejected => {
-                log(
+                log_of(
                     ctx,
                     tx,
-                    entry.issue_id,
+                    entry,
                     what,
                     LogResult::Error,
                     &format!("{message}; kept, it goes out once the token is replaced"),
@@ -208,10 +223,10 @@ fn record_failure(
             }
             FailureAction::Fail => {
                 outbox::fail(tx, entry.id, error.code(), &message, now)?;
-                log(
+                log_of(
                     ctx,
                     tx,
-                    entry.issue_id,
+                    entry,
                     what,
                     LogResult::Error,
                     &format!("{message}; kept locally, fix or discard it"),
@@ -225,7 +240,7 @@ fn record_failure(
                     status.as_str()
                 );
                 outbox::fail(tx, entry.id, "remote_gone", &text, now)?;
-                log(ctx, tx, entry.issue_id, what, LogResult::Error, &text)?;
+                log_of(ctx, tx, entry, what, LogResult::Error, &text)?;
                 Step::Failed
             }
         };
@@ -355,10 +370,10 @@ async fn push_update(
                     }
                     let sent: Vec<&str> = plan.sent.iter().map(|f| f.as_str()).collect();
                     if problems.is_empty() {
-                        log(
+                        log_of(
                             ctx,
                             tx,
-                            id,
+                            entry,
                             "push",
                             LogResult::Ok,
                             &format!("sent {}", sent.join(", ")),
@@ -603,14 +618,7 @@ async fn push_comment(
                 lock(ctx.store).write(|tx| -> Result<(), SyncError> {
                     comments::mark_pushed(tx, comment_id, &trusted_comment(&created, ctx.web_url))?;
                     outbox::remove(tx, entry.id)?;
-                    log(
-                        ctx,
-                        tx,
-                        entry.issue_id,
-                        "comment",
-                        LogResult::Ok,
-                        "comment added",
-                    )?;
+                    log_of(ctx, tx, entry, "comment", LogResult::Ok, "comment added")?;
                     Ok(())
                 })?;
                 report.comments += 1;

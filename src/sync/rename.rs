@@ -123,6 +123,7 @@ fn follow(
                     operation: "rename",
                     result,
                     detail,
+                    agent: None,
                 },
             )
         };

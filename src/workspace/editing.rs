@@ -18,6 +18,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::agent::Agent;
 use super::Workspace;
 use crate::error::{Error, Result};
 use crate::model::{
@@ -206,12 +207,27 @@ impl Workspace {
     /// An unknown issue, an empty edit or title, an issue gone from the tracker, or a
     /// store failure (then nothing was changed).
     pub fn edit_issue(&self, reference: &str, edit: &IssueEdit) -> Result<Edited> {
+        self.edit_issue_by(reference, edit, None)
+    }
+
+    /// [`Self::edit_issue`], for a person (`agent` `None`) or an agent, whose edit is
+    /// marked with its name in the outbox and the sync log.
+    pub(super) fn edit_issue_by(
+        &self,
+        reference: &str,
+        edit: &IssueEdit,
+        agent: Option<&Agent>,
+    ) -> Result<Edited> {
         if edit.is_empty() {
             return Err(Error::NothingToEdit);
         }
         let id = self.issue_id(reference)?;
         let current = self.issue_by_id(id)?;
         refuse_if_gone(&current)?;
+        if let Some(agent) = agent {
+            self.check_agent_may_write(agent, &current.connection, &current.repo)?;
+        }
+        let agent_name = agent.map(Agent::name);
         let now = Timestamp::now();
         let in_conflict = self.store().write(|tx| -> Result<Vec<Field>> {
             let before = issues::fields(tx, id)?;
@@ -232,6 +248,7 @@ impl Workspace {
                         id,
                         "resolve",
                         &format!("{field}: the local edit now equals the tracker's value"),
+                        agent_name,
                     )?;
                 } else {
                     conflicts::set_local(tx, id, *field, &value)?;
@@ -249,7 +266,12 @@ impl Workspace {
             }
             let repo_id = issues::repo_of(tx, id)?;
             issues::write_fields(tx, repo_id, id, &after, now)?;
-            outbox::note_edit(tx, id, now)?;
+            outbox::note_edit(tx, id, now, agent_name)?;
+            if agent_name.is_some() {
+                let names: Vec<&str> = changed.iter().map(|f| f.as_str()).collect();
+                let detail = format!("edited {} locally", names.join(", "));
+                log_issue(tx, &current, id, "edit", &detail, agent_name)?;
+            }
             Ok(in_conflict)
         })?;
         Ok(Edited {
@@ -264,11 +286,25 @@ impl Workspace {
     /// # Errors
     /// A malformed reference, a repository that is not mirrored, an empty title.
     pub fn create_issue(&self, repo_reference: &str, new: &NewIssue) -> Result<Issue> {
+        self.create_issue_by(repo_reference, new, None)
+    }
+
+    /// [`Self::create_issue`], for a person or an agent (marked with its name).
+    pub(super) fn create_issue_by(
+        &self,
+        repo_reference: &str,
+        new: &NewIssue,
+        agent: Option<&Agent>,
+    ) -> Result<Issue> {
         let repo_ref = parse_repo_ref(repo_reference)?;
         let title = new.title.trim();
         if title.is_empty() {
             return Err(Error::EmptyTitle);
         }
+        if let Some(agent) = agent {
+            self.check_agent_may_write(agent, &repo_ref.connection, &repo_ref.path)?;
+        }
+        let agent_name = agent.map(Agent::name);
         let now = Timestamp::now();
         let client_id = uuid::Uuid::new_v4().to_string();
         let id = self.store().write(|tx| -> Result<i64> {
@@ -301,7 +337,13 @@ impl Workspace {
                 },
                 now,
             )?;
-            outbox::add_create(tx, id, &client_id, now)?;
+            outbox::add_create(tx, id, &client_id, now, agent_name)?;
+            if agent_name.is_some() {
+                let issue = issues::by_id(tx, id)?.ok_or_else(|| Error::UnknownIssue {
+                    reference: id.to_string(),
+                })?;
+                log_issue(tx, &issue, id, "create", "created locally", agent_name)?;
+            }
             Ok(id)
         })?;
         self.issue_by_id(id)
@@ -312,6 +354,16 @@ impl Workspace {
     /// # Errors
     /// An unknown issue, an empty body, an issue gone from the tracker.
     pub fn add_comment(&self, reference: &str, body: &str) -> Result<crate::model::Comment> {
+        self.add_comment_by(reference, body, None)
+    }
+
+    /// [`Self::add_comment`], for a person or an agent (marked with its name).
+    pub(super) fn add_comment_by(
+        &self,
+        reference: &str,
+        body: &str,
+        agent: Option<&Agent>,
+    ) -> Result<crate::model::Comment> {
         if body.trim().is_empty() {
             return Err(Error::BadFieldValue {
                 field: "comment".into(),
@@ -322,6 +374,10 @@ impl Workspace {
         let id = self.issue_id(reference)?;
         let issue = self.issue_by_id(id)?;
         refuse_if_gone(&issue)?;
+        if let Some(agent) = agent {
+            self.check_agent_may_write(agent, &issue.connection, &issue.repo)?;
+        }
+        let agent_name = agent.map(Agent::name);
         let now = Timestamp::now();
         let client_id = uuid::Uuid::new_v4().to_string();
         let author =
@@ -329,7 +385,10 @@ impl Workspace {
         let comment_id = self.store().write(|tx| -> Result<i64> {
             let comment_id =
                 comments::insert_local(tx, id, author.as_deref(), body, &client_id, now)?;
-            outbox::add_comment(tx, id, comment_id, &client_id, now)?;
+            outbox::add_comment(tx, id, comment_id, &client_id, now, agent_name)?;
+            if agent_name.is_some() {
+                log_issue(tx, &issue, id, "comment", "commented locally", agent_name)?;
+            }
             Ok(comment_id)
         })?;
         comments::for_issue(self.store().conn(), id)?
@@ -367,8 +426,23 @@ impl Workspace {
     /// # Errors
     /// An unknown issue, no conflict on that field, a value of the wrong shape.
     pub fn resolve(&self, reference: &str, field: Field, resolution: &Resolution) -> Result<Issue> {
+        self.resolve_by(reference, field, resolution, None)
+    }
+
+    /// [`Self::resolve`], for a person or an agent (marked with its name).
+    pub(super) fn resolve_by(
+        &self,
+        reference: &str,
+        field: Field,
+        resolution: &Resolution,
+        agent: Option<&Agent>,
+    ) -> Result<Issue> {
         let id = self.issue_id(reference)?;
         let issue = self.issue_by_id(id)?;
+        if let Some(agent) = agent {
+            self.check_agent_may_write(agent, &issue.connection, &issue.repo)?;
+        }
+        let agent_name = agent.map(Agent::name);
         let now = Timestamp::now();
         self.store().write(|tx| -> Result<()> {
             let open = conflicts::for_issue(tx, id)?
@@ -397,13 +471,20 @@ impl Workspace {
             let repo_id = issues::repo_of(tx, id)?;
             issues::write_fields(tx, repo_id, id, &fields, now)?;
             conflicts::delete(tx, id, field)?;
-            outbox::note_edit(tx, id, now)?;
+            outbox::note_edit(tx, id, now, agent_name)?;
             let how = match resolution {
                 Resolution::Local => "kept the local value",
                 Resolution::Remote => "took the tracker's value",
                 Resolution::Value(_) => "set a new value",
             };
-            log_issue(tx, &issue, id, "resolve", &format!("{field}: {how}"))
+            log_issue(
+                tx,
+                &issue,
+                id,
+                "resolve",
+                &format!("{field}: {how}"),
+                agent_name,
+            )
         })?;
         self.issue_by_id(id)
     }
@@ -418,7 +499,14 @@ impl Workspace {
         let issue = self.issue_by_id(id)?;
         self.store().write(|tx| -> Result<()> {
             if outbox::retry_failed_of_issue(tx, id, Timestamp::now())? > 0 {
-                log_issue(tx, &issue, id, "retry", "refused changes queued again")?;
+                log_issue(
+                    tx,
+                    &issue,
+                    id,
+                    "retry",
+                    "refused changes queued again",
+                    None,
+                )?;
             }
             Ok(())
         })?;
@@ -448,6 +536,7 @@ impl Workspace {
                     id,
                     "discard",
                     "deleted the local issue before it was pushed",
+                    None,
                 )?;
                 issues::delete_local(tx, id)?;
                 return Ok(false);
@@ -460,7 +549,7 @@ impl Workspace {
                 &IssueFields::of_remote(&base),
                 base.updated_at,
             )?;
-            log_issue(tx, &issue, id, "discard", "dropped the local changes")?;
+            log_issue(tx, &issue, id, "discard", "dropped the local changes", None)?;
             Ok(true)
         })?;
         if reverted {
@@ -509,6 +598,7 @@ fn log_issue(
     issue_id: i64,
     operation: &str,
     detail: &str,
+    agent: Option<&str>,
 ) -> Result<()> {
     let repo_id = issues::repo_of(tx, issue_id).ok();
     let connection_id = connections::by_name(tx, &issue.connection)?.map(|c| c.id);
@@ -522,6 +612,7 @@ fn log_issue(
             operation,
             result: LogResult::Ok,
             detail: &format!("{}: {detail}", issue.reference),
+            agent,
         },
     )?;
     Ok(())

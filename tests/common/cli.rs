@@ -112,8 +112,8 @@ impl Cli {
         self.run_with_stdin(args, None)
     }
 
-    /// The command a run would start (data dir, clean environment), for a test that
-    /// drives a long-running one (`serve`) itself.
+    /// The command line `issuesync --data-dir <dir> ARGS` with this CLI's environment,
+    /// for tests that drive a long-running process themselves (`serve`, `mcp`).
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_issuesync"));
         cmd.arg("--data-dir").arg(self.data_dir()).args(args);

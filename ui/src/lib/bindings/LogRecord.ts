@@ -4,4 +4,8 @@ import type { Timestamp } from "./Timestamp";
 /**
  * A stored row, with names resolved for display.
  */
-export type LogRecord = { id: number, at: Timestamp, connection: string | null, repo: string | null, issue_number: number | null, operation: string, result: string, detail: string, };
+export type LogRecord = { id: number, at: Timestamp, connection: string | null, repo: string | null, issue_number: number | null, operation: string, result: string, detail: string, 
+/**
+ * The agent (MCP client name) that made this change, when one did.
+ */
+agent?: string | null, };
