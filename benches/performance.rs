@@ -10,7 +10,8 @@
 //! Timings live here, never in tests.
 //!
 //! `cargo bench --bench performance` runs the full sizes (about ten minutes on two
-//! cores); `cargo bench --bench performance -- --quick` runs a tenth of them.
+//! cores); `cargo bench --bench performance -- --quick` runs a tenth of them;
+//! `--only-import` skips the request counts (for profiling the import).
 
 #[path = "../tests/common/mod.rs"]
 #[allow(dead_code, unused_imports)]
@@ -532,7 +533,9 @@ fn main() {
     let mut rows = Vec::new();
     let mut request_figures = Vec::new();
     let mut import_figures = Value::Null;
-    requests(scale, &mut rows, &mut request_figures);
+    if !std::env::args().any(|a| a == "--only-import") {
+        requests(scale, &mut rows, &mut request_figures);
+    }
     import_and_queries(scale, &mut rows, &mut import_figures);
 
     let machine = format!(

@@ -531,6 +531,43 @@ async fn bad_tokens_and_private_repos_fail_clearly_and_store_nothing() {
     assert!(matches!(err, Error::DuplicateConnection { .. }), "{err}");
 }
 
+/// Pulled comments queue their issue's search row, rebuilt once at the end of the
+/// listing; rows a crash left queued are rebuilt when the store next opens.
+#[tokio::test(flavor = "multi_thread")]
+async fn search_rows_left_queued_by_a_crash_are_rebuilt_on_open() {
+    let fake = seeded_fake(5);
+    let (dir, ws) = workspace();
+    connect(&ws, &fake, None).await;
+    ws.add_repo("home:alice/tools", RepoFilter::default())
+        .await
+        .unwrap();
+    sync(&ws, &SyncOptions::default()).await;
+    let zanzib = |ws: &Workspace| {
+        ws.issues(&IssueQuery {
+            search: Some("zanzib".into()),
+            ..IssueQuery::default()
+        })
+        .unwrap()
+        .len()
+    };
+    let found = zanzib(&ws);
+    assert!(found > 0, "comment text is searchable after the listing");
+    drop(ws);
+    // As a crash between a comment page and the listing's end leaves it: rows missing,
+    // their issues queued.
+    let db = issuesync::store::Store::open(&dir.path().join(issuesync::store::DATABASE_FILE))
+        .unwrap();
+    db.conn()
+        .execute_batch(
+            "INSERT INTO search_refresh_queue (issue_id) SELECT id FROM issues;
+             DELETE FROM issue_search;",
+        )
+        .unwrap();
+    drop(db);
+    let ws = Workspace::open(dir.path(), Box::new(MemoryStore::default())).unwrap();
+    assert_eq!(zanzib(&ws), found, "rebuilt when the store opened");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn search_label_and_assignee_filters_query_the_mirror() {
     let fake = seeded_fake(40);

@@ -3,7 +3,8 @@
 //! Invariants: a pulled comment is identified by (issue, remote id); storing it again
 //! updates it. A comment written here has no remote id until pushed, and a pulled
 //! comment carrying its marker is that comment (adopted, never stored twice). The
-//! issue's search row is refreshed in the same transaction.
+//! issue's search row is refreshed in the same transaction (a pulled comment queues it:
+//! see [`super::search`]).
 
 use rusqlite::Connection as Db;
 
@@ -45,7 +46,7 @@ pub fn upsert_remote(
             return Ok(CommentUpsert::Adopted(local_id));
         }
     }
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO comments (issue_id, remote_id, author, body, created_at, updated_at, remote_url)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (issue_id, remote_id) DO UPDATE SET author = excluded.author,
@@ -53,7 +54,8 @@ pub fn upsert_remote(
              remote_url = excluded.remote_url
          WHERE body IS NOT excluded.body OR updated_at IS NOT excluded.updated_at
              OR author IS NOT excluded.author OR remote_url IS NOT excluded.remote_url",
-        (
+    )?
+    .execute((
             issue_id,
             comment.remote_id,
             comment.author.as_ref().map(|a| a.login.as_str()),
@@ -61,12 +63,11 @@ pub fn upsert_remote(
             comment.created_at.to_string(),
             comment.updated_at.to_string(),
             &comment.remote_url,
-        ),
-    )?;
+        ))?;
     if db.changes() == 0 {
         return Ok(CommentUpsert::Unchanged);
     }
-    search::refresh(db, issue_id)?;
+    search::queue(db, issue_id)?;
     Ok(CommentUpsert::Stored)
 }
 

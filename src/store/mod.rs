@@ -63,6 +63,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261204_0007_webhook_deliveries",
         include_str!("migrations/20261204_0007_webhook_deliveries.sql"),
     ),
+    (
+        "20261204_0008_search_refresh_queue",
+        include_str!("migrations/20261204_0008_search_refresh_queue.sql"),
+    ),
 ];
 
 /// The database file inside a data dir.
@@ -166,6 +170,8 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Self { conn };
         store.migrate(path)?;
+        // Search rows a crashed listing left queued.
+        store.write(|tx| search::refresh_queued(tx).map(|_| ()))?;
         Ok(store)
     }
 
@@ -244,11 +250,41 @@ impl Store {
     where
         E: From<StoreError>,
     {
+        self.write_then(f, true)
+    }
+
+    /// Like [`Store::write`], but search rows queued by this transaction wait for the
+    /// next ordinary write (a listing of many pages rebuilds each issue's row once, at its
+    /// end, instead of once per comment).
+    ///
+    /// # Errors
+    /// As [`Store::write`].
+    pub fn write_deferring_search<T, E>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        self.write_then(f, false)
+    }
+
+    fn write_then<T, E>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+        refresh_search: bool,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
         let value = f(&tx)?;
+        if refresh_search {
+            search::refresh_queued(&tx)?;
+        }
         tx.commit().map_err(StoreError::from)?;
         Ok(value)
     }

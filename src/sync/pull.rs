@@ -346,7 +346,7 @@ async fn pull_comments(
             .await?;
         high_water = later(high_water, fetched.items.iter().map(|c| c.updated_at).max());
         let mut db = lock(store);
-        db.write(|tx| -> Result<(), SyncError> {
+        db.write_deferring_search(|tx| -> Result<(), SyncError> {
             for comment in &fetched.items {
                 // Comments on issues outside the repo's filter are not mirrored.
                 if let Some(issue_id) = issues::id_by_number(tx, repo.id, comment.issue_number)? {
@@ -366,9 +366,11 @@ async fn pull_comments(
             None => break,
         }
     }
-    if let Some(cursor) = high_water {
-        lock(store).write(|tx| repos::advance_comments_cursor(tx, repo.id, cursor))?;
-    }
+    // This ordinary write rebuilds the search rows the pages queued.
+    lock(store).write(|tx| match high_water {
+        Some(cursor) => repos::advance_comments_cursor(tx, repo.id, cursor),
+        None => Ok(()),
+    })?;
     Ok(())
 }
 
