@@ -62,7 +62,18 @@ pub fn export_all(dir: &Path) -> Result<(), ExportError> {
     Label::export_all(&cfg)?;
     Milestone::export_all(&cfg)?;
     User::export_all(&cfg)?;
+    std::fs::write(dir.join("limits.ts"), limits_module())?;
     Ok(())
+}
+
+/// The core's limits the UI words its answers by, as TypeScript constants.
+fn limits_module() -> String {
+    format!(
+        "// Generated from the core's constants by src/bindings.rs. Do not edit.\n\n\
+         /** A search ranks, shows and counts at most this many matches, the most recently mirrored. */\n\
+         export const SEARCH_RANKED = {};\n",
+        crate::store::issues::SEARCH_RANKED
+    )
 }
 
 #[cfg(test)]

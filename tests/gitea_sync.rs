@@ -555,8 +555,8 @@ async fn search_rows_left_queued_by_a_crash_are_rebuilt_on_open() {
     drop(ws);
     // As a crash between a comment page and the listing's end leaves it: rows missing,
     // their issues queued.
-    let db = issuesync::store::Store::open(&dir.path().join(issuesync::store::DATABASE_FILE))
-        .unwrap();
+    let db =
+        issuesync::store::Store::open(&dir.path().join(issuesync::store::DATABASE_FILE)).unwrap();
     db.conn()
         .execute_batch(
             "INSERT INTO search_refresh_queue (issue_id) SELECT id FROM issues;
@@ -654,4 +654,35 @@ async fn a_replaced_token_is_verified_before_it_is_stored() {
             .all(|r| r.authorization.as_deref() == Some("token gitea-token-alice-rotated")),
         "every request now uses the new token"
     );
+}
+
+/// A search matching more than the ranking cap counts and shows the cap, the most
+/// recently mirrored matches, ranked; a narrower search is unaffected.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_search_matching_more_than_the_cap_shows_the_most_recently_mirrored() {
+    let cap = issuesync::store::issues::SEARCH_RANKED as usize;
+    let fake = seeded_fake(cap as u64 + 60);
+    let (_dir, ws) = workspace();
+    connect(&ws, &fake, None).await;
+    ws.add_repo("home:alice/tools", RepoFilter::default())
+        .await
+        .unwrap();
+    sync(&ws, &SyncOptions::default()).await;
+    let query = |text: &str| IssueQuery {
+        search: Some(text.into()),
+        ..IssueQuery::default()
+    };
+    let everything = ws.issue_ids(&IssueQuery::default()).unwrap();
+    assert_eq!(everything.len(), cap + 60, "the list itself is not capped");
+    assert_eq!(ws.count_issues(&query("body")).unwrap(), cap as u64);
+    let shown = ws.issue_ids(&query("body")).unwrap();
+    assert_eq!(shown.len(), cap);
+    let oldest_shown = *shown.iter().min().unwrap();
+    let mut newest: Vec<i64> = everything.clone();
+    newest.sort_unstable();
+    assert_eq!(
+        oldest_shown, newest[60],
+        "the matches shown are the most recently mirrored"
+    );
+    assert_eq!(ws.count_issues(&query("frobnicator2017")).unwrap(), 1);
 }

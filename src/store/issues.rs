@@ -701,11 +701,23 @@ pub fn list(db: &Db, query: &IssueQuery) -> Result<Vec<Issue>> {
 /// [`StoreError`] on a read failure.
 pub fn ids(db: &Db, query: &IssueQuery) -> Result<Vec<i64>> {
     let (filter, mut values, ranked) = filtered(query);
-    let mut sql = String::from("SELECT i.id FROM issues i");
-    sql.push_str(&filter);
-    sql.push_str(" ORDER BY ");
+    let mut sql = String::new();
     if ranked {
-        sql.push_str("s.rank, ");
+        // Relevance is computed for the SEARCH_RANKED most recently mirrored matches
+        // only (the highest ids, found by walking the index backwards without ranking),
+        // so a word in half of 100,000 issues costs what a rare one does.
+        sql.push_str(&format!(
+            "WITH candidates AS (SELECT s.rowid AS id FROM issues i{filter}
+                 ORDER BY s.rowid DESC LIMIT {SEARCH_RANKED})
+             SELECT i.id FROM issues i{filter}
+                 AND s.rowid >= (SELECT min(id) FROM candidates)
+             ORDER BY s.rank, "
+        ));
+        values.extend(values.clone());
+    } else {
+        sql.push_str("SELECT i.id FROM issues i");
+        sql.push_str(&filter);
+        sql.push_str(" ORDER BY ");
     }
     sql.push_str(query.sort.order_by());
     if query.limit.is_some() || query.offset.is_some() {
@@ -713,19 +725,35 @@ pub fn ids(db: &Db, query: &IssueQuery) -> Result<Vec<i64>> {
         values.push(Value::Integer(query.limit.map_or(-1, i64::from)));
         values.push(Value::Integer(i64::from(query.offset.unwrap_or(0))));
     }
-    let mut stmt = db.prepare(&sql)?;
+    let mut stmt = db.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// How many issues match `query` (its `limit` and `offset` aside).
+/// How many issues a search ranks and shows at most: the most recently mirrored
+/// matches (a first import mirrors GitHub and GitLab issues oldest update first).
+/// GitHub's own search stops at 1,000 results; a search matching more is narrowed by
+/// more words or a filter.
+pub const SEARCH_RANKED: u32 = 2_000;
+
+/// How many issues match `query` (its `limit` and `offset` aside); a search counts at
+/// most [`SEARCH_RANKED`], the matches it shows.
 ///
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn count(db: &Db, query: &IssueQuery) -> Result<u64> {
-    let (filter, values, _) = filtered(query);
-    let sql = format!("SELECT count(*) FROM issues i{filter}");
-    let n: i64 = db.query_row(&sql, params_from_iter(values), |r| r.get(0))?;
+    let (filter, values, ranked) = filtered(query);
+    let sql = if ranked {
+        format!(
+            "SELECT count(*) FROM (SELECT s.rowid FROM issues i{filter}
+                 ORDER BY s.rowid DESC LIMIT {SEARCH_RANKED})"
+        )
+    } else {
+        format!("SELECT count(*) FROM issues i{filter}")
+    };
+    let n: i64 = db
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(values), |r| r.get(0))?;
     Ok(n as u64)
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   clearedFilters,
+  countWording,
   DEFAULT_FILTERS,
   isFiltered,
   pageQuery,
@@ -8,6 +9,7 @@ import {
   toIssueQuery,
   type IssueFilters,
 } from "./issue-filters";
+import { SEARCH_RANKED } from "./bindings/limits";
 
 describe("toIssueQuery", () => {
   it("maps the defaults to open issues, newest activity first", () => {
@@ -92,5 +94,16 @@ describe("isFiltered / clearedFilters", () => {
   it("clears to the defaults and keeps the sort", () => {
     const cleared = clearedFilters({ ...DEFAULT_FILTERS, label: "bug", sort: "created_desc" });
     expect(cleared).toEqual({ ...DEFAULT_FILTERS, sort: "created_desc" });
+  });
+});
+
+describe("countWording", () => {
+  it("counts the list and says when a search stopped at its ranking cap", () => {
+    expect(countWording(null, "")).toBe("…");
+    expect(countWording(1, "")).toBe("1 issue");
+    expect(countWording(12345, "")).toBe("12,345 issues");
+    expect(countWording(17, "crash")).toBe("17 issues");
+    expect(countWording(SEARCH_RANKED, "crash")).toBe(`${SEARCH_RANKED.toLocaleString("en-US")}+ issues`);
+    expect(countWording(SEARCH_RANKED, "  ")).toBe(`${SEARCH_RANKED.toLocaleString("en-US")} issues`);
   });
 });

@@ -4,6 +4,7 @@ import type { IssueSort } from "./bindings/IssueSort";
 import type { IssueState } from "./bindings/IssueState";
 import type { ProviderKind } from "./bindings/ProviderKind";
 import type { SyncStatus } from "./bindings/SyncStatus";
+import { SEARCH_RANKED } from "./bindings/limits";
 
 export type StateFilter = IssueState | "all";
 
@@ -86,3 +87,16 @@ export const SORT_OPTIONS: readonly { value: IssueSort; label: string }[] = [
   { value: "created_desc", label: "Newest" },
   { value: "created_asc", label: "Oldest" },
 ];
+
+/**
+ * The filter bar's count: "1,234 issues", or "2,000+ issues" for a search that reached
+ * the ranking cap (a search ranks only the most recently mirrored matches).
+ */
+export function countWording(total: number | null, search: string): string {
+  if (total === null) {
+    return "…";
+  }
+  const capped = search.trim() !== "" && total >= SEARCH_RANKED;
+  const number = `${total.toLocaleString("en-US")}${capped ? "+" : ""}`;
+  return `${number} issue${total === 1 ? "" : "s"}`;
+}
