@@ -11,7 +11,8 @@
 //!
 //! `cargo bench --bench performance` runs the full sizes (about ten minutes on two
 //! cores); `cargo bench --bench performance -- --quick` runs a tenth of them;
-//! `--only-import` skips the request counts (for profiling the import).
+//! `--only-import` skips the request counts (for profiling the import);
+//! `BENCH_KEEP_DATA=DIR` keeps a copy of the imported mirror's data dir there.
 
 #[path = "../tests/common/mod.rs"]
 #[allow(dead_code, unused_imports)]
@@ -414,6 +415,16 @@ fn import_and_queries(scale: &Scale, rows: &mut Vec<Row>, out: &mut Value) {
         "flat (pages streamed)",
         None,
     );
+    if let Some(keep) = std::env::var_os("BENCH_KEEP_DATA") {
+        // For looking at the imported mirror afterwards (sqlite3, EXPLAIN QUERY PLAN).
+        let keep = std::path::PathBuf::from(keep);
+        std::fs::create_dir_all(&keep).unwrap();
+        for entry in std::fs::read_dir(cli.data_dir()).unwrap().flatten() {
+            if entry.path().is_file() {
+                std::fs::copy(entry.path(), keep.join(entry.file_name())).unwrap();
+            }
+        }
+    }
     let db_bytes: u64 = std::fs::read_dir(cli.data_dir())
         .unwrap()
         .filter_map(Result::ok)

@@ -700,6 +700,14 @@ pub fn list(db: &Db, query: &IssueQuery) -> Result<Vec<Issue>> {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn ids(db: &Db, query: &IssueQuery) -> Result<Vec<i64>> {
+    let (sql, values) = ids_sql(query);
+    let mut stmt = db.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The statement [`ids`] runs for `query`, and its parameters.
+fn ids_sql(query: &IssueQuery) -> (String, Vec<Value>) {
     let (filter, mut values, ranked) = filtered(query);
     let mut sql = String::new();
     if ranked {
@@ -725,9 +733,7 @@ pub fn ids(db: &Db, query: &IssueQuery) -> Result<Vec<i64>> {
         values.push(Value::Integer(query.limit.map_or(-1, i64::from)));
         values.push(Value::Integer(i64::from(query.offset.unwrap_or(0))));
     }
-    let mut stmt = db.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    (sql, values)
 }
 
 /// How many issues a search ranks and shows at most: the most recently mirrored
@@ -742,6 +748,15 @@ pub const SEARCH_RANKED: u32 = 2_000;
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn count(db: &Db, query: &IssueQuery) -> Result<u64> {
+    let (sql, values) = count_sql(query);
+    let n: i64 = db
+        .prepare_cached(&sql)?
+        .query_row(params_from_iter(values), |r| r.get(0))?;
+    Ok(n as u64)
+}
+
+/// The statement [`count`] runs for `query`, and its parameters.
+fn count_sql(query: &IssueQuery) -> (String, Vec<Value>) {
     let (filter, values, ranked) = filtered(query);
     let sql = if ranked {
         format!(
@@ -751,10 +766,7 @@ pub fn count(db: &Db, query: &IssueQuery) -> Result<u64> {
     } else {
         format!("SELECT count(*) FROM issues i{filter}")
     };
-    let n: i64 = db
-        .prepare_cached(&sql)?
-        .query_row(params_from_iter(values), |r| r.get(0))?;
-    Ok(n as u64)
+    (sql, values)
 }
 
 /// The issue with local id `id`.
@@ -812,4 +824,63 @@ pub fn base_snapshot(db: &Db, issue_id: i64) -> Result<Option<RemoteIssue>> {
     ))?;
     text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::corrupt("issue snapshot", e)))
         .transpose()
+}
+
+#[cfg(test)]
+mod query_plan_tests {
+    //! The list's hot queries use the indexes built for them (`EXPLAIN QUERY PLAN`),
+    //! so they stay an index walk at 100,000 issues.
+    use rstest::rstest;
+
+    use super::*;
+    use crate::store::Store;
+
+    fn plan(sql: &str, values: Vec<Value>) -> String {
+        let store = Store::open_in_memory().unwrap();
+        let mut stmt = store
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let rows = stmt
+            .query_map(params_from_iter(values), |r| r.get::<_, String>(3))
+            .unwrap();
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap()
+            .join("\n")
+    }
+
+    fn open() -> IssueQuery {
+        IssueQuery {
+            state: Some(IssueState::Open),
+            ..IssueQuery::default()
+        }
+    }
+
+    #[rstest]
+    #[case::count_by_state(count_sql(&open()), "COVERING INDEX issues_state_updated")]
+    #[case::page_by_state(
+        ids_sql(&IssueQuery { limit: Some(100), offset: Some(1900), ..open() }),
+        "COVERING INDEX issues_state_updated"
+    )]
+    #[case::page_by_state_and_label(
+        ids_sql(&IssueQuery { label: Some("bug".into()), limit: Some(100), ..open() }),
+        "COVERING INDEX issues_state_updated"
+    )]
+    #[case::page_of_everything(
+        ids_sql(&IssueQuery { limit: Some(100), ..IssueQuery::default() }),
+        "INDEX issues_updated"
+    )]
+    fn hot_queries_walk_an_index(#[case] statement: (String, Vec<Value>), #[case] uses: &str) {
+        let (sql, values) = statement;
+        let plan = plan(&sql, values);
+        assert!(plan.contains(uses), "{sql}\n{plan}");
+        assert!(
+            !plan.contains("SCAN i\n") && !plan.ends_with("SCAN i"),
+            "{plan}"
+        );
+        assert!(
+            !plan.contains("TEMP B-TREE"),
+            "no sort of every row: {plan}"
+        );
+    }
 }

@@ -67,6 +67,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261204_0008_search_refresh_queue",
         include_str!("migrations/20261204_0008_search_refresh_queue.sql"),
     ),
+    (
+        "20261204_0009_list_and_prefix_indexes",
+        include_str!("migrations/20261204_0009_list_and_prefix_indexes.sql"),
+    ),
 ];
 
 /// The database file inside a data dir.
