@@ -116,6 +116,19 @@ fn seeded_fake(issues: u64) -> Seeded {
     Seeded { fake, numbers }
 }
 
+/// A fake with `issues` issues (see [`seeded_fake`]) whose repo is mirrored by one sync
+/// into a fresh data dir, the connection made with `token`.
+async fn mirrored(issues: u64, token: Option<&str>) -> (Seeded, TempDir, Workspace) {
+    let fake = seeded_fake(issues);
+    let (dir, ws) = workspace();
+    connect(&ws, &fake, token).await;
+    ws.add_repo("home:alice/tools", RepoFilter::default())
+        .await
+        .unwrap();
+    sync(&ws, &SyncOptions::default()).await;
+    (fake, dir, ws)
+}
+
 async fn sync(ws: &Workspace, options: &SyncOptions) -> SyncSummary {
     ws.sync(None, options, &|_| {}).await.expect("sync round")
 }
@@ -198,13 +211,7 @@ async fn first_import_mirrors_every_issue_and_no_pull_request() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn incremental_sync_fetches_only_what_changed() {
-    let fake = seeded_fake(120);
-    let (_dir, ws) = workspace();
-    connect(&ws, &fake, Some(TOKEN)).await;
-    ws.add_repo("home:alice/tools", RepoFilter::default())
-        .await
-        .unwrap();
-    sync(&ws, &SyncOptions::default()).await;
+    let (fake, _dir, ws) = mirrored(120, Some(TOKEN)).await;
     let cursor = ws
         .issues(&all_issues())
         .unwrap()
@@ -350,13 +357,7 @@ async fn partial_sync_mirrors_only_the_filtered_issues() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_full_sync_marks_remotely_deleted_issues_and_keeps_them() {
-    let fake = seeded_fake(30);
-    let (_dir, ws) = workspace();
-    connect(&ws, &fake, Some(TOKEN)).await;
-    ws.add_repo("home:alice/tools", RepoFilter::default())
-        .await
-        .unwrap();
-    sync(&ws, &SyncOptions::default()).await;
+    let (fake, _dir, ws) = mirrored(30, Some(TOKEN)).await;
     let n12 = fake.number(12);
     let reference = format!("home:alice/tools#{n12}");
     fake.delete_issue("alice/tools", n12);
@@ -535,13 +536,7 @@ async fn bad_tokens_and_private_repos_fail_clearly_and_store_nothing() {
 /// listing; rows a crash left queued are rebuilt when the store next opens.
 #[tokio::test(flavor = "multi_thread")]
 async fn search_rows_left_queued_by_a_crash_are_rebuilt_on_open() {
-    let fake = seeded_fake(5);
-    let (dir, ws) = workspace();
-    connect(&ws, &fake, None).await;
-    ws.add_repo("home:alice/tools", RepoFilter::default())
-        .await
-        .unwrap();
-    sync(&ws, &SyncOptions::default()).await;
+    let (_fake, dir, ws) = mirrored(5, None).await;
     let zanzib = |ws: &Workspace| {
         ws.issues(&IssueQuery {
             search: Some("zanzib".into()),
@@ -570,13 +565,7 @@ async fn search_rows_left_queued_by_a_crash_are_rebuilt_on_open() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn search_label_and_assignee_filters_query_the_mirror() {
-    let fake = seeded_fake(40);
-    let (_dir, ws) = workspace();
-    connect(&ws, &fake, None).await;
-    ws.add_repo("home:alice/tools", RepoFilter::default())
-        .await
-        .unwrap();
-    sync(&ws, &SyncOptions::default()).await;
+    let (fake, _dir, ws) = mirrored(40, None).await;
 
     let found = ws
         .issues(&IssueQuery {
@@ -661,13 +650,7 @@ async fn a_replaced_token_is_verified_before_it_is_stored() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_search_matching_more_than_the_cap_shows_the_most_recently_mirrored() {
     let cap = issuesync::store::issues::SEARCH_RANKED as usize;
-    let fake = seeded_fake(cap as u64 + 60);
-    let (_dir, ws) = workspace();
-    connect(&ws, &fake, None).await;
-    ws.add_repo("home:alice/tools", RepoFilter::default())
-        .await
-        .unwrap();
-    sync(&ws, &SyncOptions::default()).await;
+    let (_fake, _dir, ws) = mirrored(cap as u64 + 60, None).await;
     let query = |text: &str| IssueQuery {
         search: Some(text.into()),
         ..IssueQuery::default()
@@ -678,10 +661,10 @@ async fn a_search_matching_more_than_the_cap_shows_the_most_recently_mirrored() 
     let shown = ws.issue_ids(&query("body")).unwrap();
     assert_eq!(shown.len(), cap);
     let oldest_shown = *shown.iter().min().unwrap();
-    let mut newest: Vec<i64> = everything.clone();
-    newest.sort_unstable();
+    let mut by_id = everything;
+    by_id.sort_unstable();
     assert_eq!(
-        oldest_shown, newest[60],
+        oldest_shown, by_id[60],
         "the matches shown are the most recently mirrored"
     );
     assert_eq!(ws.count_issues(&query("frobnicator2017")).unwrap(), 1);

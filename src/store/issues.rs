@@ -709,24 +709,17 @@ pub fn ids(db: &Db, query: &IssueQuery) -> Result<Vec<i64>> {
 /// The statement [`ids`] runs for `query`, and its parameters.
 fn ids_sql(query: &IssueQuery) -> (String, Vec<Value>) {
     let (filter, mut values, ranked) = filtered(query);
-    let mut sql = String::new();
-    if ranked {
+    let mut sql = if ranked {
         // Relevance is computed for the SEARCH_RANKED most recently mirrored matches
-        // only (the highest ids, found by walking the index backwards without ranking),
-        // so a word in half of 100,000 issues costs what a rare one does.
-        sql.push_str(&format!(
-            "WITH candidates AS (SELECT s.rowid AS id FROM issues i{filter}
-                 ORDER BY s.rowid DESC LIMIT {SEARCH_RANKED})
-             SELECT i.id FROM issues i{filter}
-                 AND s.rowid >= (SELECT min(id) FROM candidates)
-             ORDER BY s.rank, "
-        ));
-        values.extend(values.clone());
+        // only, so a word in half of 100,000 issues costs what a rare one does.
+        format!(
+            "WITH candidates AS ({})
+             SELECT c.id FROM candidates c JOIN issues i ON i.id = c.id ORDER BY c.rank, ",
+            newest_matches(&filter, "i.id, s.rank")
+        )
     } else {
-        sql.push_str("SELECT i.id FROM issues i");
-        sql.push_str(&filter);
-        sql.push_str(" ORDER BY ");
-    }
+        format!("SELECT i.id FROM issues i{filter} ORDER BY ")
+    };
     sql.push_str(query.sort.order_by());
     if query.limit.is_some() || query.offset.is_some() {
         sql.push_str(" LIMIT ? OFFSET ?");
@@ -755,14 +748,17 @@ pub fn count(db: &Db, query: &IssueQuery) -> Result<u64> {
     Ok(n as u64)
 }
 
+/// `columns` of the [`SEARCH_RANKED`] matches of a search `filter` with the highest ids
+/// (the most recently mirrored), found by walking the full-text index backwards.
+fn newest_matches(filter: &str, columns: &str) -> String {
+    format!("SELECT {columns} FROM issues i{filter} ORDER BY s.rowid DESC LIMIT {SEARCH_RANKED}")
+}
+
 /// The statement [`count`] runs for `query`, and its parameters.
 fn count_sql(query: &IssueQuery) -> (String, Vec<Value>) {
     let (filter, values, ranked) = filtered(query);
     let sql = if ranked {
-        format!(
-            "SELECT count(*) FROM (SELECT s.rowid FROM issues i{filter}
-                 ORDER BY s.rowid DESC LIMIT {SEARCH_RANKED})"
-        )
+        format!("SELECT count(*) FROM ({})", newest_matches(&filter, "i.id"))
     } else {
         format!("SELECT count(*) FROM issues i{filter}")
     };
