@@ -25,15 +25,13 @@ pub fn for_connection(db: &Db, connection_id: i64) -> Result<Vec<String>> {
 /// # Errors
 /// [`super::StoreError`] on a write failure.
 pub fn replace(db: &Db, connection_id: i64, globs: &[String]) -> Result<()> {
-    db.execute(
-        "DELETE FROM agent_write_globs WHERE connection_id = ?1",
-        [connection_id],
-    )?;
+    db.prepare_cached("DELETE FROM agent_write_globs WHERE connection_id = ?1")?
+        .execute([connection_id])?;
     for glob in globs {
-        db.execute(
+        db.prepare_cached(
             "INSERT OR IGNORE INTO agent_write_globs (connection_id, pattern) VALUES (?1, ?2)",
-            (connection_id, glob),
-        )?;
+        )?
+        .execute((connection_id, glob))?;
     }
     Ok(())
 }

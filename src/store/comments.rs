@@ -36,9 +36,7 @@ pub fn upsert_remote(
         remember_user(db, connection_id, author)?;
     }
     if let Some(client_id) = find_client_marker(&comment.body) {
-        let local: Option<i64> = optional(db.query_row(
-            "SELECT id FROM comments WHERE issue_id = ?1 AND client_id = ?2 AND remote_id IS NULL",
-            (issue_id, client_id),
+        let local: Option<i64> = optional(db.prepare_cached("SELECT id FROM comments WHERE issue_id = ?1 AND client_id = ?2 AND remote_id IS NULL")?.query_row((issue_id, client_id),
             |r| r.get(0),
         ))?;
         if let Some(local_id) = local {
@@ -83,13 +81,13 @@ pub fn insert_local(
     client_id: &str,
     now: Timestamp,
 ) -> Result<i64> {
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO comments (issue_id, author, body, created_at, updated_at, client_id)
          VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
-        (issue_id, author, body, now.to_string(), client_id),
-    )?;
+    )?
+    .execute((issue_id, author, body, now.to_string(), client_id))?;
     let id = db.last_insert_rowid();
-    search::refresh(db, issue_id)?;
+    search::queue(db, issue_id)?;
     Ok(id)
 }
 
@@ -98,26 +96,24 @@ pub fn insert_local(
 /// # Errors
 /// [`super::StoreError`] on a write failure.
 pub fn mark_pushed(db: &Db, comment_id: i64, comment: &RemoteComment) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "UPDATE comments SET remote_id = ?2, author = coalesce(?3, author), body = ?4,
              created_at = ?5, updated_at = ?6, remote_url = ?7
          WHERE id = ?1",
-        (
-            comment_id,
-            comment.remote_id,
-            comment.author.as_ref().map(|a| a.login.as_str()),
-            &comment.body,
-            comment.created_at.to_string(),
-            comment.updated_at.to_string(),
-            &comment.remote_url,
-        ),
-    )?;
-    let issue_id: i64 = db.query_row(
-        "SELECT issue_id FROM comments WHERE id = ?1",
-        [comment_id],
-        |r| r.get(0),
-    )?;
-    search::refresh(db, issue_id)
+    )?
+    .execute((
+        comment_id,
+        comment.remote_id,
+        comment.author.as_ref().map(|a| a.login.as_str()),
+        &comment.body,
+        comment.created_at.to_string(),
+        comment.updated_at.to_string(),
+        &comment.remote_url,
+    ))?;
+    let issue_id: i64 = db
+        .prepare_cached("SELECT issue_id FROM comments WHERE id = ?1")?
+        .query_row([comment_id], |r| r.get(0))?;
+    search::queue(db, issue_id)
 }
 
 /// Deletes the comments of an issue that were never pushed (discarded local changes).
@@ -125,11 +121,9 @@ pub fn mark_pushed(db: &Db, comment_id: i64, comment: &RemoteComment) -> Result<
 /// # Errors
 /// [`super::StoreError`] on a write failure.
 pub fn delete_unpushed(db: &Db, issue_id: i64) -> Result<()> {
-    db.execute(
-        "DELETE FROM comments WHERE issue_id = ?1 AND remote_id IS NULL",
-        [issue_id],
-    )?;
-    search::refresh(db, issue_id)
+    db.prepare_cached("DELETE FROM comments WHERE issue_id = ?1 AND remote_id IS NULL")?
+        .execute([issue_id])?;
+    search::queue(db, issue_id)
 }
 
 /// The body of one comment.
@@ -137,11 +131,9 @@ pub fn delete_unpushed(db: &Db, issue_id: i64) -> Result<()> {
 /// # Errors
 /// [`super::StoreError`] on a read failure or an unknown comment.
 pub fn body(db: &Db, comment_id: i64) -> Result<String> {
-    Ok(db.query_row(
-        "SELECT body FROM comments WHERE id = ?1",
-        [comment_id],
-        |r| r.get(0),
-    )?)
+    Ok(db
+        .prepare_cached("SELECT body FROM comments WHERE id = ?1")?
+        .query_row([comment_id], |r| r.get(0))?)
 }
 
 /// The comments of an issue, oldest first.
@@ -184,20 +176,20 @@ pub fn for_issue(db: &Db, issue_id: i64) -> Result<Vec<Comment>> {
 /// # Errors
 /// [`super::StoreError`] on a write failure.
 pub fn remember_user(db: &Db, connection_id: i64, user: &User) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO users (connection_id, remote_id, login, display_name, avatar_url)
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (connection_id, remote_id) DO UPDATE SET login = excluded.login,
              display_name = coalesce(excluded.display_name, display_name),
              avatar_url = coalesce(excluded.avatar_url, avatar_url)",
-        (
-            connection_id,
-            user.remote_id,
-            &user.login,
-            &user.display_name,
-            &user.avatar_url,
-        ),
-    )?;
+    )?
+    .execute((
+        connection_id,
+        user.remote_id,
+        &user.login,
+        &user.display_name,
+        &user.avatar_url,
+    ))?;
     Ok(())
 }
 

@@ -46,20 +46,20 @@ pub fn replace_for_issue(
         }
     }
     for c in conflicts {
-        db.execute(
+        db.prepare_cached(
             "INSERT INTO conflicts (issue_id, field, base, local, remote, detected_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (issue_id, field) DO UPDATE SET base = excluded.base,
                  local = excluded.local, remote = excluded.remote",
-            (
-                issue_id,
-                c.field.as_str(),
-                encode(&c.base)?,
-                encode(&c.local)?,
-                encode(&c.remote)?,
-                now.to_string(),
-            ),
-        )?;
+        )?
+        .execute((
+            issue_id,
+            c.field.as_str(),
+            encode(&c.base)?,
+            encode(&c.local)?,
+            encode(&c.remote)?,
+            now.to_string(),
+        ))?;
     }
     Ok(())
 }
@@ -70,10 +70,10 @@ pub fn replace_for_issue(
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn set_local(db: &Db, issue_id: i64, field: Field, local: &FieldValue) -> Result<bool> {
-    Ok(db.execute(
-        "UPDATE conflicts SET local = ?3 WHERE issue_id = ?1 AND field = ?2",
-        (issue_id, field.as_str(), encode(local)?),
-    )? > 0)
+    Ok(db
+        .prepare_cached("UPDATE conflicts SET local = ?3 WHERE issue_id = ?1 AND field = ?2")?
+        .execute((issue_id, field.as_str(), encode(local)?))?
+        > 0)
 }
 
 /// Closes one conflict.
@@ -81,10 +81,10 @@ pub fn set_local(db: &Db, issue_id: i64, field: Field, local: &FieldValue) -> Re
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn delete(db: &Db, issue_id: i64, field: Field) -> Result<bool> {
-    Ok(db.execute(
-        "DELETE FROM conflicts WHERE issue_id = ?1 AND field = ?2",
-        (issue_id, field.as_str()),
-    )? > 0)
+    Ok(db
+        .prepare_cached("DELETE FROM conflicts WHERE issue_id = ?1 AND field = ?2")?
+        .execute((issue_id, field.as_str()))?
+        > 0)
 }
 
 /// Closes every conflict of an issue.
@@ -92,7 +92,8 @@ pub fn delete(db: &Db, issue_id: i64, field: Field) -> Result<bool> {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn delete_all(db: &Db, issue_id: i64) -> Result<()> {
-    db.execute("DELETE FROM conflicts WHERE issue_id = ?1", [issue_id])?;
+    db.prepare_cached("DELETE FROM conflicts WHERE issue_id = ?1")?
+        .execute([issue_id])?;
     Ok(())
 }
 

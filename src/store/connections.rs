@@ -72,22 +72,22 @@ fn finish(raw: RawConnection) -> Result<Connection> {
 /// # Errors
 /// [`StoreError::Sqlite`], including a unique violation when the name is taken.
 pub fn insert(db: &Db, new: &NewConnection<'_>) -> Result<Connection> {
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO connections (name, provider, web_url, api_url, has_token, secret_key, login,
              created_at, conflict_policy)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        (
-            new.name,
-            new.provider.as_str(),
-            new.web_url,
-            new.api_url,
-            new.has_token,
-            new.secret_key,
-            new.login,
-            Timestamp::now().to_string(),
-            new.conflict_policy.as_str(),
-        ),
-    )?;
+    )?
+    .execute((
+        new.name,
+        new.provider.as_str(),
+        new.web_url,
+        new.api_url,
+        new.has_token,
+        new.secret_key,
+        new.login,
+        Timestamp::now().to_string(),
+        new.conflict_policy.as_str(),
+    ))?;
     by_name(db, new.name)?.ok_or_else(|| StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
 }
 
@@ -106,11 +106,12 @@ pub fn list(db: &Db) -> Result<Vec<Connection>> {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn by_name(db: &Db, name: &str) -> Result<Option<Connection>> {
-    optional(db.query_row(
-        &format!("SELECT {COLUMNS} FROM connections WHERE name = ?1"),
-        [name],
-        from_row,
-    ))?
+    optional(
+        db.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM connections WHERE name = ?1"
+        ))?
+        .query_row([name], from_row),
+    )?
     .map(finish)
     .transpose()
 }
@@ -120,11 +121,10 @@ pub fn by_name(db: &Db, name: &str) -> Result<Option<Connection>> {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn by_id(db: &Db, id: i64) -> Result<Option<Connection>> {
-    optional(db.query_row(
-        &format!("SELECT {COLUMNS} FROM connections WHERE id = ?1"),
-        [id],
-        from_row,
-    ))?
+    optional(
+        db.prepare_cached(&format!("SELECT {COLUMNS} FROM connections WHERE id = ?1"))?
+            .query_row([id], from_row),
+    )?
     .map(finish)
     .transpose()
 }
@@ -134,7 +134,10 @@ pub fn by_id(db: &Db, id: i64) -> Result<Option<Connection>> {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn delete(db: &Db, id: i64) -> Result<bool> {
-    Ok(db.execute("DELETE FROM connections WHERE id = ?1", [id])? > 0)
+    Ok(db
+        .prepare_cached("DELETE FROM connections WHERE id = ?1")?
+        .execute([id])?
+        > 0)
 }
 
 /// Records that a connection now has a token, belonging to `login`.
@@ -142,10 +145,8 @@ pub fn delete(db: &Db, id: i64) -> Result<bool> {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn set_token(db: &Db, id: i64, login: &str) -> Result<()> {
-    db.execute(
-        "UPDATE connections SET has_token = 1, login = ?2 WHERE id = ?1",
-        (id, login),
-    )?;
+    db.prepare_cached("UPDATE connections SET has_token = 1, login = ?2 WHERE id = ?1")?
+        .execute((id, login))?;
     Ok(())
 }
 
@@ -154,10 +155,8 @@ pub fn set_token(db: &Db, id: i64, login: &str) -> Result<()> {
 /// # Errors
 /// [`StoreError`] on a write failure, including a value out of range.
 pub fn set_poll_interval(db: &Db, id: i64, minutes: u32) -> Result<()> {
-    db.execute(
-        "UPDATE connections SET poll_interval_minutes = ?2 WHERE id = ?1",
-        (id, minutes),
-    )?;
+    db.prepare_cached("UPDATE connections SET poll_interval_minutes = ?2 WHERE id = ?1")?
+        .execute((id, minutes))?;
     Ok(())
 }
 
@@ -166,10 +165,8 @@ pub fn set_poll_interval(db: &Db, id: i64, minutes: u32) -> Result<()> {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn set_conflict_policy(db: &Db, id: i64, policy: ConflictPolicy) -> Result<()> {
-    db.execute(
-        "UPDATE connections SET conflict_policy = ?2 WHERE id = ?1",
-        (id, policy.as_str()),
-    )?;
+    db.prepare_cached("UPDATE connections SET conflict_policy = ?2 WHERE id = ?1")?
+        .execute((id, policy.as_str()))?;
     Ok(())
 }
 
@@ -178,11 +175,10 @@ pub fn set_conflict_policy(db: &Db, id: i64, policy: ConflictPolicy) -> Result<(
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn assignee_capacity(db: &Db, id: i64) -> Result<AssigneeCapacity> {
-    let stored: Option<String> = optional(db.query_row(
-        "SELECT assignee_capacity FROM connections WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    ))?;
+    let stored: Option<String> = optional(
+        db.prepare_cached("SELECT assignee_capacity FROM connections WHERE id = ?1")?
+            .query_row([id], |r| r.get(0)),
+    )?;
     Ok(stored.map_or(AssigneeCapacity::Unknown, |s| AssigneeCapacity::parse(&s)))
 }
 
@@ -191,10 +187,8 @@ pub fn assignee_capacity(db: &Db, id: i64) -> Result<AssigneeCapacity> {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn set_assignee_capacity(db: &Db, id: i64, capacity: AssigneeCapacity) -> Result<()> {
-    db.execute(
-        "UPDATE connections SET assignee_capacity = ?2 WHERE id = ?1",
-        (id, capacity.as_str()),
-    )?;
+    db.prepare_cached("UPDATE connections SET assignee_capacity = ?2 WHERE id = ?1")?
+        .execute((id, capacity.as_str()))?;
     Ok(())
 }
 

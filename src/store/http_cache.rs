@@ -16,19 +16,20 @@ use crate::provider::{CachedEtag, PageValidator};
 /// # Errors
 /// [`super::StoreError`] on a read failure.
 pub fn get(db: &Db, connection_id: i64, url: &str) -> Result<Option<CachedEtag>> {
-    let row = optional(db.query_row(
-        "SELECT etag, next_page, held, full FROM http_cache
+    let row = optional(
+        db.prepare_cached(
+            "SELECT etag, next_page, held, full FROM http_cache
          WHERE connection_id = ?1 AND url = ?2",
-        (connection_id, url),
-        |r| {
+        )?
+        .query_row((connection_id, url), |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, Option<String>>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, bool>(3)?,
             ))
-        },
-    ))?;
+        }),
+    )?;
     row.map(|(etag, next, held, full)| {
         Ok(CachedEtag {
             etag,
@@ -48,21 +49,21 @@ pub fn get(db: &Db, connection_id: i64, url: &str) -> Result<Option<CachedEtag>>
 /// [`super::StoreError`] on a write failure.
 pub fn put(db: &Db, connection_id: i64, page: &PageValidator, held: &[u64]) -> Result<()> {
     let held = serde_json::to_string(held).map_err(|e| super::StoreError::corrupt("held", e))?;
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO http_cache (connection_id, url, etag, next_page, held, full, stored_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (connection_id, url) DO UPDATE SET etag = excluded.etag,
              next_page = excluded.next_page, held = excluded.held, full = excluded.full,
              stored_at = excluded.stored_at",
-        (
-            connection_id,
-            &page.url,
-            &page.etag,
-            &page.next,
-            held,
-            page.full,
-            Timestamp::now().to_string(),
-        ),
-    )?;
+    )?
+    .execute((
+        connection_id,
+        &page.url,
+        &page.etag,
+        &page.next,
+        held,
+        page.full,
+        Timestamp::now().to_string(),
+    ))?;
     Ok(())
 }

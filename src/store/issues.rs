@@ -33,18 +33,18 @@ pub fn insert_remote(
     remote_url: &str,
     now: Timestamp,
 ) -> Result<i64> {
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO issues (repo_id, remote_id, number, title, body, state, created_at,
              updated_at, remote_url)
          VALUES (?1, ?2, ?3, '', '', 'open', ?4, ?4, ?5)",
-        (
-            repo.id,
-            issue.remote_id,
-            issue.number as i64,
-            issue.created_at.to_string(),
-            remote_url,
-        ),
-    )?;
+    )?
+    .execute((
+        repo.id,
+        issue.remote_id,
+        issue.number as i64,
+        issue.created_at.to_string(),
+        remote_url,
+    ))?;
     let id = db.last_insert_rowid();
     write_fields(
         db,
@@ -74,26 +74,24 @@ pub fn store_remote(
     remember_people_and_milestone(db, repo, issue)?;
     let snapshot =
         serde_json::to_string(issue).map_err(|e| StoreError::corrupt("issue snapshot", e))?;
-    db.execute(
+    db.prepare_cached(
         "UPDATE issues SET remote_id = ?2, number = ?3, author = ?4, created_at = ?5,
              closed_at = ?6, remote_url = ?7, remote_status = ?8
          WHERE id = ?1",
-        rusqlite::params![
-            issue_id,
-            issue.remote_id,
-            issue.number as i64,
-            issue.author.as_ref().map(|a| a.login.as_str()),
-            issue.created_at.to_string(),
-            issue.closed_at.map(|t| t.to_string()),
-            remote_url,
-            remote_status(issue).as_str(),
-        ],
-    )?;
-    db.execute(
-        "INSERT INTO issue_bases (issue_id, snapshot, updated_at, fetched_at) VALUES (?1, ?2, ?3, ?4)
+    )?
+    .execute(rusqlite::params![
+        issue_id,
+        issue.remote_id,
+        issue.number as i64,
+        issue.author.as_ref().map(|a| a.login.as_str()),
+        issue.created_at.to_string(),
+        issue.closed_at.map(|t| t.to_string()),
+        remote_url,
+        remote_status(issue).as_str(),
+    ])?;
+    db.prepare_cached("INSERT INTO issue_bases (issue_id, snapshot, updated_at, fetched_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (issue_id) DO UPDATE SET snapshot = excluded.snapshot,
-             updated_at = excluded.updated_at, fetched_at = excluded.fetched_at",
-        (
+             updated_at = excluded.updated_at, fetched_at = excluded.fetched_at")?.execute((
             issue_id,
             snapshot,
             issue.updated_at.to_string(),
@@ -108,14 +106,10 @@ pub fn store_remote(
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn touch_remote(db: &Db, issue_id: i64, issue: &RemoteIssue, now: Timestamp) -> Result<()> {
-    db.execute(
-        "UPDATE issue_bases SET fetched_at = ?2 WHERE issue_id = ?1",
-        (issue_id, now.to_string()),
-    )?;
-    db.execute(
-        "UPDATE issues SET remote_status = ?2 WHERE id = ?1",
-        (issue_id, remote_status(issue).as_str()),
-    )?;
+    db.prepare_cached("UPDATE issue_bases SET fetched_at = ?2 WHERE issue_id = ?1")?
+        .execute((issue_id, now.to_string()))?;
+    db.prepare_cached("UPDATE issues SET remote_status = ?2 WHERE id = ?1")?
+        .execute((issue_id, remote_status(issue).as_str()))?;
     Ok(())
 }
 
@@ -128,7 +122,7 @@ fn remote_status(issue: &RemoteIssue) -> RemoteStatus {
     }
 }
 
-/// Writes the editable fields of the working copy (and its search row). `updated_at` is
+/// Writes the editable fields of the working copy (and queues its search row). `updated_at` is
 /// the working copy's time: the tracker's for pulled values, the edit's for local ones.
 ///
 /// # Errors
@@ -141,43 +135,42 @@ pub fn write_fields(
     updated_at: Timestamp,
 ) -> Result<()> {
     let milestone_remote_id: Option<i64> = match &fields.milestone {
-        Some(title) => optional(db.query_row(
-            "SELECT remote_id FROM milestones WHERE repo_id = ?1 AND title = ?2",
-            (repo_id, title),
-            |r| r.get(0),
-        ))?,
+        Some(title) => optional(
+            db.prepare_cached(
+                "SELECT remote_id FROM milestones WHERE repo_id = ?1 AND title = ?2",
+            )?
+            .query_row((repo_id, title), |r| r.get(0)),
+        )?,
         None => None,
     };
-    db.execute(
+    db.prepare_cached(
         "UPDATE issues SET title = ?2, body = ?3, state = ?4, state_reason = ?5,
              milestone = ?6, milestone_remote_id = ?7, updated_at = ?8
          WHERE id = ?1",
-        rusqlite::params![
-            id,
-            fields.title,
-            fields.body,
-            fields.state.as_str(),
-            fields.state_reason,
-            fields.milestone,
-            milestone_remote_id,
-            updated_at.to_string(),
-        ],
-    )?;
-    db.execute("DELETE FROM issue_labels WHERE issue_id = ?1", [id])?;
+    )?
+    .execute(rusqlite::params![
+        id,
+        fields.title,
+        fields.body,
+        fields.state.as_str(),
+        fields.state_reason,
+        fields.milestone,
+        milestone_remote_id,
+        updated_at.to_string(),
+    ])?;
+    db.prepare_cached("DELETE FROM issue_labels WHERE issue_id = ?1")?
+        .execute([id])?;
     for name in normalize_set(fields.labels.iter().cloned()) {
-        db.execute(
-            "INSERT INTO issue_labels (issue_id, name) VALUES (?1, ?2)",
-            (id, name),
-        )?;
+        db.prepare_cached("INSERT INTO issue_labels (issue_id, name) VALUES (?1, ?2)")?
+            .execute((id, name))?;
     }
-    db.execute("DELETE FROM issue_assignees WHERE issue_id = ?1", [id])?;
+    db.prepare_cached("DELETE FROM issue_assignees WHERE issue_id = ?1")?
+        .execute([id])?;
     for login in normalize_set(fields.assignees.iter().cloned()) {
-        db.execute(
-            "INSERT INTO issue_assignees (issue_id, login) VALUES (?1, ?2)",
-            (id, login),
-        )?;
+        db.prepare_cached("INSERT INTO issue_assignees (issue_id, login) VALUES (?1, ?2)")?
+            .execute((id, login))?;
     }
-    search::refresh(db, id)?;
+    search::queue(db, id)?;
     Ok(())
 }
 
@@ -192,11 +185,13 @@ pub fn fields(db: &Db, id: i64) -> Result<IssueFields> {
         String,
         Option<String>,
         Option<String>,
-    ) = db.query_row(
-        "SELECT title, body, state, state_reason, milestone FROM issues WHERE id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-    )?;
+    ) = db
+        .prepare_cached(
+            "SELECT title, body, state, state_reason, milestone FROM issues WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
     let names = |sql: &str| -> Result<Vec<String>> {
         let mut stmt = db.prepare(sql)?;
         let rows = stmt.query_map([id], |r| r.get(0))?;
@@ -221,9 +216,8 @@ pub fn fields(db: &Db, id: i64) -> Result<IssueFields> {
 /// [`StoreError`] on a read failure or an unknown issue.
 pub fn updated_at(db: &Db, id: i64) -> Result<Timestamp> {
     timestamp(
-        db.query_row("SELECT updated_at FROM issues WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })?,
+        db.prepare_cached("SELECT updated_at FROM issues WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))?,
     )
 }
 
@@ -240,12 +234,12 @@ pub struct NewLocalIssue<'a> {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn insert_local(db: &Db, new: &NewLocalIssue<'_>, now: Timestamp) -> Result<i64> {
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO issues (repo_id, title, body, state, author, created_at, updated_at,
              client_id)
          VALUES (?1, '', '', 'open', ?2, ?3, ?3, ?4)",
-        (new.repo_id, new.author, now.to_string(), new.client_id),
-    )?;
+    )?
+    .execute((new.repo_id, new.author, now.to_string(), new.client_id))?;
     let id = db.last_insert_rowid();
     write_fields(db, new.repo_id, id, new.fields, now)?;
     Ok(id)
@@ -256,11 +250,12 @@ pub fn insert_local(db: &Db, new: &NewLocalIssue<'_>, now: Timestamp) -> Result<
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn unpushed_by_client_id(db: &Db, repo_id: i64, client_id: &str) -> Result<Option<i64>> {
-    optional(db.query_row(
-        "SELECT id FROM issues WHERE repo_id = ?1 AND client_id = ?2 AND number IS NULL",
-        (repo_id, client_id),
-        |r| r.get(0),
-    ))
+    optional(
+        db.prepare_cached(
+            "SELECT id FROM issues WHERE repo_id = ?1 AND client_id = ?2 AND number IS NULL",
+        )?
+        .query_row((repo_id, client_id), |r| r.get(0)),
+    )
 }
 
 /// The local issue a pulled one is: same remote id, else same number.
@@ -268,12 +263,15 @@ pub fn unpushed_by_client_id(db: &Db, repo_id: i64, client_id: &str) -> Result<O
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn find_for_remote(db: &Db, repo_id: i64, issue: &RemoteIssue) -> Result<Option<i64>> {
-    optional(db.query_row(
-        "SELECT id FROM issues WHERE repo_id = ?1 AND (remote_id = ?2 OR number = ?3)
+    optional(
+        db.prepare_cached(
+            "SELECT id FROM issues WHERE repo_id = ?1 AND (remote_id = ?2 OR number = ?3)
          ORDER BY remote_id = ?2 DESC LIMIT 1",
-        (repo_id, issue.remote_id, issue.number as i64),
-        |r| r.get(0),
-    ))
+        )?
+        .query_row((repo_id, issue.remote_id, issue.number as i64), |r| {
+            r.get(0)
+        }),
+    )
 }
 
 /// Deletes an issue that exists only locally (a discarded create).
@@ -281,8 +279,10 @@ pub fn find_for_remote(db: &Db, repo_id: i64, issue: &RemoteIssue) -> Result<Opt
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn delete_local(db: &Db, id: i64) -> Result<()> {
-    db.execute("DELETE FROM issue_search WHERE rowid = ?1", [id])?;
-    db.execute("DELETE FROM issues WHERE id = ?1 AND number IS NULL", [id])?;
+    db.prepare_cached("DELETE FROM issue_search WHERE rowid = ?1")?
+        .execute([id])?;
+    db.prepare_cached("DELETE FROM issues WHERE id = ?1 AND number IS NULL")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -304,10 +304,8 @@ fn remember_people_and_milestone(db: &Db, repo: &Repo, issue: &RemoteIssue) -> R
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn mark_remote_status(db: &Db, issue_id: i64, status: RemoteStatus) -> Result<()> {
-    db.execute(
-        "UPDATE issues SET remote_status = ?2 WHERE id = ?1",
-        (issue_id, status.as_str()),
-    )?;
+    db.prepare_cached("UPDATE issues SET remote_status = ?2 WHERE id = ?1")?
+        .execute((issue_id, status.as_str()))?;
     Ok(())
 }
 
@@ -429,10 +427,8 @@ pub fn comments_due(db: &Db, repo_id: i64) -> Result<Vec<CommentsDue>> {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn mark_comments_synced(db: &Db, issue_id: i64, updated_at: Timestamp) -> Result<()> {
-    db.execute(
-        "UPDATE issues SET comments_synced_at = ?2 WHERE id = ?1",
-        (issue_id, updated_at.to_string()),
-    )?;
+    db.prepare_cached("UPDATE issues SET comments_synced_at = ?2 WHERE id = ?1")?
+        .execute((issue_id, updated_at.to_string()))?;
     Ok(())
 }
 
@@ -441,11 +437,10 @@ pub fn mark_comments_synced(db: &Db, issue_id: i64, updated_at: Timestamp) -> Re
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn id_by_number(db: &Db, repo_id: i64, number: u64) -> Result<Option<i64>> {
-    optional(db.query_row(
-        "SELECT id FROM issues WHERE repo_id = ?1 AND number = ?2",
-        (repo_id, number as i64),
-        |r| r.get(0),
-    ))
+    optional(
+        db.prepare_cached("SELECT id FROM issues WHERE repo_id = ?1 AND number = ?2")?
+            .query_row((repo_id, number as i64), |r| r.get(0)),
+    )
 }
 
 /// How [`list`] orders issues (a search ranks by relevance first).
@@ -770,11 +765,10 @@ fn count_sql(query: &IssueQuery) -> (String, Vec<Value>) {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn by_id(db: &Db, id: i64) -> Result<Option<Issue>> {
-    optional(db.query_row(
-        &format!("{} WHERE i.id = ?1", issue_select()),
-        [id],
-        from_row,
-    ))?
+    optional(
+        db.prepare_cached(&format!("{} WHERE i.id = ?1", issue_select()))?
+            .query_row([id], from_row),
+    )?
     .map(finish)
     .transpose()
 }
@@ -784,14 +778,13 @@ pub fn by_id(db: &Db, id: i64) -> Result<Option<Issue>> {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn by_reference(db: &Db, connection: &str, repo: &str, number: u64) -> Result<Option<Issue>> {
-    optional(db.query_row(
-        &format!(
+    optional(
+        db.prepare_cached(&format!(
             "{} WHERE c.name = ?1 AND r.full_path = ?2 AND i.number = ?3",
             issue_select()
-        ),
-        (connection, repo, number as i64),
-        from_row,
-    ))?
+        ))?
+        .query_row((connection, repo, number as i64), from_row),
+    )?
     .map(finish)
     .transpose()
 }
@@ -801,11 +794,9 @@ pub fn by_reference(db: &Db, connection: &str, repo: &str, number: u64) -> Resul
 /// # Errors
 /// [`StoreError`] on a read failure or an unknown issue.
 pub fn repo_of(db: &Db, issue_id: i64) -> Result<i64> {
-    Ok(db.query_row(
-        "SELECT repo_id FROM issues WHERE id = ?1",
-        [issue_id],
-        |r| r.get(0),
-    )?)
+    Ok(db
+        .prepare_cached("SELECT repo_id FROM issues WHERE id = ?1")?
+        .query_row([issue_id], |r| r.get(0))?)
 }
 
 /// The base snapshot of an issue: the last remote version seen.
@@ -813,11 +804,10 @@ pub fn repo_of(db: &Db, issue_id: i64) -> Result<i64> {
 /// # Errors
 /// [`StoreError`] on a read failure or an unreadable snapshot.
 pub fn base_snapshot(db: &Db, issue_id: i64) -> Result<Option<RemoteIssue>> {
-    let text: Option<String> = optional(db.query_row(
-        "SELECT snapshot FROM issue_bases WHERE issue_id = ?1",
-        [issue_id],
-        |r| r.get(0),
-    ))?;
+    let text: Option<String> = optional(
+        db.prepare_cached("SELECT snapshot FROM issue_bases WHERE issue_id = ?1")?
+            .query_row([issue_id], |r| r.get(0)),
+    )?;
     text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::corrupt("issue snapshot", e)))
         .transpose()
 }

@@ -19,11 +19,13 @@ pub fn replace_for_repo(
     labels: &[Label],
     milestones: &[Milestone],
 ) -> Result<()> {
-    db.execute("DELETE FROM labels WHERE repo_id = ?1", [repo_id])?;
+    db.prepare_cached("DELETE FROM labels WHERE repo_id = ?1")?
+        .execute([repo_id])?;
     for label in labels {
         upsert_label(db, repo_id, label)?;
     }
-    db.execute("DELETE FROM milestones WHERE repo_id = ?1", [repo_id])?;
+    db.prepare_cached("DELETE FROM milestones WHERE repo_id = ?1")?
+        .execute([repo_id])?;
     for milestone in milestones {
         upsert_milestone(db, repo_id, milestone)?;
     }
@@ -35,21 +37,21 @@ pub fn replace_for_repo(
 /// # Errors
 /// [`super::StoreError`] on a write failure.
 pub fn upsert_label(db: &Db, repo_id: i64, label: &Label) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO labels (repo_id, name, remote_id, color, description)
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (repo_id, name) DO UPDATE SET
              remote_id = coalesce(excluded.remote_id, remote_id),
              color = coalesce(excluded.color, color),
              description = coalesce(excluded.description, description)",
-        (
-            repo_id,
-            &label.name,
-            label.remote_id,
-            &label.color,
-            &label.description,
-        ),
-    )?;
+    )?
+    .execute((
+        repo_id,
+        &label.name,
+        label.remote_id,
+        &label.color,
+        &label.description,
+    ))?;
     Ok(())
 }
 
@@ -58,19 +60,19 @@ pub fn upsert_label(db: &Db, repo_id: i64, label: &Label) -> Result<()> {
 /// # Errors
 /// [`super::StoreError`] on a write failure.
 pub fn upsert_milestone(db: &Db, repo_id: i64, milestone: &Milestone) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO milestones (repo_id, remote_id, title, state, due_on)
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (repo_id, remote_id) DO UPDATE SET title = excluded.title,
              state = coalesce(excluded.state, state), due_on = excluded.due_on",
-        (
-            repo_id,
-            milestone.remote_id,
-            &milestone.title,
-            &milestone.state,
-            milestone.due_on.map(|t| t.to_string()),
-        ),
-    )?;
+    )?
+    .execute((
+        repo_id,
+        milestone.remote_id,
+        &milestone.title,
+        &milestone.state,
+        milestone.due_on.map(|t| t.to_string()),
+    ))?;
     Ok(())
 }
 

@@ -140,21 +140,20 @@ pub fn note_edit(db: &Db, issue_id: i64, now: Timestamp, agent: Option<&str>) ->
     let now = now.to_string();
     let reset = "state = 'pending', attempts = 0, next_attempt_at = NULL, error_code = NULL,
                  error_message = NULL, updated_at = ?2, agent = coalesce(?3, agent)";
-    let create_rows = db.execute(
-        &format!("UPDATE outbox SET {reset} WHERE issue_id = ?1 AND kind = 'create'"),
-        (issue_id, &now, agent),
-    )?;
+    let create_rows = db
+        .prepare_cached(&format!(
+            "UPDATE outbox SET {reset} WHERE issue_id = ?1 AND kind = 'create'"
+        ))?
+        .execute((issue_id, &now, agent))?;
     if create_rows > 0 {
         return Ok(());
     }
-    db.execute(
-        &format!(
-            "INSERT INTO outbox (issue_id, kind, created_at, updated_at, agent)
+    db.prepare_cached(&format!(
+        "INSERT INTO outbox (issue_id, kind, created_at, updated_at, agent)
              VALUES (?1, 'update', ?2, ?2, ?3)
              ON CONFLICT (issue_id) WHERE kind = 'update' DO UPDATE SET {reset}"
-        ),
-        (issue_id, &now, agent),
-    )?;
+    ))?
+    .execute((issue_id, &now, agent))?;
     Ok(())
 }
 
@@ -164,12 +163,12 @@ pub fn note_edit(db: &Db, issue_id: i64, now: Timestamp, agent: Option<&str>) ->
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn ensure_update(db: &Db, issue_id: i64, now: Timestamp) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO outbox (issue_id, kind, created_at, updated_at)
          VALUES (?1, 'update', ?2, ?2)
          ON CONFLICT (issue_id) WHERE kind = 'update' DO NOTHING",
-        (issue_id, now.to_string()),
-    )?;
+    )?
+    .execute((issue_id, now.to_string()))?;
     Ok(())
 }
 
@@ -184,11 +183,11 @@ pub fn add_create(
     now: Timestamp,
     agent: Option<&str>,
 ) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO outbox (issue_id, kind, client_id, created_at, updated_at, agent)
          VALUES (?1, 'create', ?2, ?3, ?3, ?4)",
-        (issue_id, client_id, now.to_string(), agent),
-    )?;
+    )?
+    .execute((issue_id, client_id, now.to_string(), agent))?;
     Ok(())
 }
 
@@ -204,12 +203,12 @@ pub fn add_comment(
     now: Timestamp,
     agent: Option<&str>,
 ) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO outbox (issue_id, comment_id, kind, client_id, created_at, updated_at,
              agent)
          VALUES (?1, ?2, 'comment', ?3, ?4, ?4, ?5)",
-        (issue_id, comment_id, client_id, now.to_string(), agent),
-    )?;
+    )?
+    .execute((issue_id, comment_id, client_id, now.to_string(), agent))?;
     Ok(())
 }
 
@@ -269,10 +268,10 @@ fn prefixed(table: &str) -> String {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn mark_sending(db: &Db, id: i64, now: Timestamp) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "UPDATE outbox SET sent_at = coalesce(sent_at, ?2), updated_at = ?2 WHERE id = ?1",
-        (id, now.to_string()),
-    )?;
+    )?
+    .execute((id, now.to_string()))?;
     Ok(())
 }
 
@@ -288,18 +287,18 @@ pub fn defer(
     error_message: &str,
     now: Timestamp,
 ) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "UPDATE outbox SET next_attempt_at = ?2, error_code = ?3, error_message = ?4,
              attempts = attempts + 1, updated_at = ?5
          WHERE id = ?1",
-        (
-            id,
-            next_attempt_at.to_string(),
-            error_code,
-            error_message,
-            now.to_string(),
-        ),
-    )?;
+    )?
+    .execute((
+        id,
+        next_attempt_at.to_string(),
+        error_code,
+        error_message,
+        now.to_string(),
+    ))?;
     Ok(())
 }
 
@@ -308,12 +307,12 @@ pub fn defer(
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn fail(db: &Db, id: i64, error_code: &str, error_message: &str, now: Timestamp) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "UPDATE outbox SET state = 'failed', next_attempt_at = NULL, error_code = ?2,
              error_message = ?3, updated_at = ?4
          WHERE id = ?1",
-        (id, error_code, error_message, now.to_string()),
-    )?;
+    )?
+    .execute((id, error_code, error_message, now.to_string()))?;
     Ok(())
 }
 
@@ -328,12 +327,12 @@ pub fn fail_update(
     error_message: &str,
     now: Timestamp,
 ) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "UPDATE outbox SET state = 'failed', next_attempt_at = NULL, error_code = ?2,
              error_message = ?3, updated_at = ?4
          WHERE issue_id = ?1 AND kind = 'update'",
-        (issue_id, error_code, error_message, now.to_string()),
-    )?;
+    )?
+    .execute((issue_id, error_code, error_message, now.to_string()))?;
     Ok(())
 }
 
@@ -342,7 +341,8 @@ pub fn fail_update(
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn remove(db: &Db, id: i64) -> Result<()> {
-    db.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
+    db.prepare_cached("DELETE FROM outbox WHERE id = ?1")?
+        .execute([id])?;
     Ok(())
 }
 
@@ -351,10 +351,8 @@ pub fn remove(db: &Db, id: i64) -> Result<()> {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn remove_update(db: &Db, issue_id: i64) -> Result<()> {
-    db.execute(
-        "DELETE FROM outbox WHERE issue_id = ?1 AND kind = 'update'",
-        [issue_id],
-    )?;
+    db.prepare_cached("DELETE FROM outbox WHERE issue_id = ?1 AND kind = 'update'")?
+        .execute([issue_id])?;
     Ok(())
 }
 
@@ -363,11 +361,10 @@ pub fn remove_update(db: &Db, issue_id: i64) -> Result<()> {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn create_agent(db: &Db, issue_id: i64) -> Result<Option<String>> {
-    Ok(super::optional(db.query_row(
-        "SELECT agent FROM outbox WHERE issue_id = ?1 AND kind = 'create'",
-        [issue_id],
-        |r| r.get::<_, Option<String>>(0),
-    ))?
+    Ok(super::optional(
+        db.prepare_cached("SELECT agent FROM outbox WHERE issue_id = ?1 AND kind = 'create'")?
+            .query_row([issue_id], |r| r.get::<_, Option<String>>(0)),
+    )?
     .flatten())
 }
 
@@ -376,10 +373,8 @@ pub fn create_agent(db: &Db, issue_id: i64) -> Result<Option<String>> {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn remove_create(db: &Db, issue_id: i64) -> Result<()> {
-    db.execute(
-        "DELETE FROM outbox WHERE issue_id = ?1 AND kind = 'create'",
-        [issue_id],
-    )?;
+    db.prepare_cached("DELETE FROM outbox WHERE issue_id = ?1 AND kind = 'create'")?
+        .execute([issue_id])?;
     Ok(())
 }
 
@@ -388,7 +383,8 @@ pub fn remove_create(db: &Db, issue_id: i64) -> Result<()> {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn remove_comment(db: &Db, comment_id: i64) -> Result<()> {
-    db.execute("DELETE FROM outbox WHERE comment_id = ?1", [comment_id])?;
+    db.prepare_cached("DELETE FROM outbox WHERE comment_id = ?1")?
+        .execute([comment_id])?;
     Ok(())
 }
 
@@ -397,7 +393,8 @@ pub fn remove_comment(db: &Db, comment_id: i64) -> Result<()> {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn remove_all(db: &Db, issue_id: i64) -> Result<()> {
-    db.execute("DELETE FROM outbox WHERE issue_id = ?1", [issue_id])?;
+    db.prepare_cached("DELETE FROM outbox WHERE issue_id = ?1")?
+        .execute([issue_id])?;
     Ok(())
 }
 
@@ -406,11 +403,12 @@ pub fn remove_all(db: &Db, issue_id: i64) -> Result<()> {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn retry_failed(db: &Db, repo_id: i64, now: Timestamp) -> Result<usize> {
-    Ok(db.execute(
-        "UPDATE outbox SET state = 'pending', next_attempt_at = NULL, updated_at = ?2
+    Ok(db
+        .prepare_cached(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = NULL, updated_at = ?2
          WHERE state = 'failed' AND issue_id IN (SELECT id FROM issues WHERE repo_id = ?1)",
-        (repo_id, now.to_string()),
-    )?)
+        )?
+        .execute((repo_id, now.to_string()))?)
 }
 
 /// Makes the failed rows of one issue pending again. Returns how many.
@@ -418,12 +416,13 @@ pub fn retry_failed(db: &Db, repo_id: i64, now: Timestamp) -> Result<usize> {
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn retry_failed_of_issue(db: &Db, issue_id: i64, now: Timestamp) -> Result<usize> {
-    Ok(db.execute(
-        "UPDATE outbox SET state = 'pending', next_attempt_at = NULL, attempts = 0,
+    Ok(db
+        .prepare_cached(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = NULL, attempts = 0,
              updated_at = ?2
          WHERE state = 'failed' AND issue_id = ?1",
-        (issue_id, now.to_string()),
-    )?)
+        )?
+        .execute((issue_id, now.to_string()))?)
 }
 
 /// How many rows wait, and how many of them failed, across all repositories.
@@ -431,11 +430,9 @@ pub fn retry_failed_of_issue(db: &Db, issue_id: i64, now: Timestamp) -> Result<u
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn counts(db: &Db) -> Result<(u64, u64)> {
-    let (all, failed): (i64, i64) = db.query_row(
-        "SELECT count(*), coalesce(sum(state = 'failed'), 0) FROM outbox",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (all, failed): (i64, i64) = db
+        .prepare_cached("SELECT count(*), coalesce(sum(state = 'failed'), 0) FROM outbox")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok((all as u64, failed as u64))
 }
 
@@ -445,10 +442,10 @@ pub fn counts(db: &Db) -> Result<(u64, u64)> {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn count_for_repo(db: &Db, repo_id: i64) -> Result<u64> {
-    let count: i64 = db.query_row(
-        "SELECT count(*) FROM outbox o JOIN issues i ON i.id = o.issue_id WHERE i.repo_id = ?1",
-        [repo_id],
-        |r| r.get(0),
-    )?;
+    let count: i64 = db
+        .prepare_cached(
+            "SELECT count(*) FROM outbox o JOIN issues i ON i.id = o.issue_id WHERE i.repo_id = ?1",
+        )?
+        .query_row([repo_id], |r| r.get(0))?;
     Ok(count as u64)
 }

@@ -83,14 +83,12 @@ pub fn upsert(
 ) -> Result<Repo> {
     let labels = serde_json::to_string(&filter.labels)
         .map_err(|e| StoreError::corrupt("repo label filter", e))?;
-    db.execute(
-        "INSERT INTO repos (connection_id, full_path, remote_id, filter_labels, filter_milestone, created_at)
+    db.prepare_cached("INSERT INTO repos (connection_id, full_path, remote_id, filter_labels, filter_milestone, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (connection_id, full_path) DO UPDATE SET
              remote_id = coalesce(excluded.remote_id, remote_id),
              filter_labels = excluded.filter_labels,
-             filter_milestone = excluded.filter_milestone",
-        (
+             filter_milestone = excluded.filter_milestone")?.execute((
             connection_id,
             full_path,
             remote_id,
@@ -109,13 +107,13 @@ pub fn upsert(
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn reset_cursors(db: &Db, repo_id: i64) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "UPDATE repos SET issues_cursor = NULL, comments_cursor = NULL, pull_since = NULL,
              pull_next_page = NULL, pull_high_water = NULL, pull_started_at = NULL,
              last_full_sync_at = NULL
          WHERE id = ?1",
-        [repo_id],
-    )?;
+    )?
+    .execute([repo_id])?;
     Ok(())
 }
 
@@ -136,11 +134,12 @@ pub fn list(db: &Db, connection_id: Option<i64>) -> Result<Vec<Repo>> {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn by_path(db: &Db, connection_id: i64, full_path: &str) -> Result<Option<Repo>> {
-    optional(db.query_row(
-        &format!("{SELECT} WHERE r.connection_id = ?1 AND r.full_path = ?2"),
-        (connection_id, full_path),
-        from_row,
-    ))?
+    optional(
+        db.prepare_cached(&format!(
+            "{SELECT} WHERE r.connection_id = ?1 AND r.full_path = ?2"
+        ))?
+        .query_row((connection_id, full_path), from_row),
+    )?
     .map(finish)
     .transpose()
 }
@@ -150,7 +149,10 @@ pub fn by_path(db: &Db, connection_id: i64, full_path: &str) -> Result<Option<Re
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn delete(db: &Db, repo_id: i64) -> Result<bool> {
-    Ok(db.execute("DELETE FROM repos WHERE id = ?1", [repo_id])? > 0)
+    Ok(db
+        .prepare_cached("DELETE FROM repos WHERE id = ?1")?
+        .execute([repo_id])?
+        > 0)
 }
 
 /// Gives repository `repo_id` the path `new_path` it has on the tracker now (renamed or
@@ -169,21 +171,21 @@ pub fn rename(
     old_page_prefix: &str,
     new_page_prefix: &str,
 ) -> Result<usize> {
-    db.execute(
-        "UPDATE repos SET full_path = ?2 WHERE id = ?1",
-        (repo_id, new_path),
-    )?;
-    let moved_issues = db.execute(
-        "UPDATE issues SET remote_url = ?3 || substr(remote_url, length(?2) + 1)
+    db.prepare_cached("UPDATE repos SET full_path = ?2 WHERE id = ?1")?
+        .execute((repo_id, new_path))?;
+    let moved_issues = db
+        .prepare_cached(
+            "UPDATE issues SET remote_url = ?3 || substr(remote_url, length(?2) + 1)
          WHERE repo_id = ?1 AND substr(remote_url, 1, length(?2)) = ?2",
-        (repo_id, old_page_prefix, new_page_prefix),
-    )?;
-    let moved_comments = db.execute(
-        "UPDATE comments SET remote_url = ?3 || substr(remote_url, length(?2) + 1)
+        )?
+        .execute((repo_id, old_page_prefix, new_page_prefix))?;
+    let moved_comments = db
+        .prepare_cached(
+            "UPDATE comments SET remote_url = ?3 || substr(remote_url, length(?2) + 1)
          WHERE issue_id IN (SELECT id FROM issues WHERE repo_id = ?1)
            AND substr(remote_url, 1, length(?2)) = ?2",
-        (repo_id, old_page_prefix, new_page_prefix),
-    )?;
+        )?
+        .execute((repo_id, old_page_prefix, new_page_prefix))?;
     Ok(moved_issues + moved_comments)
 }
 
@@ -225,12 +227,13 @@ pub fn pull_state(db: &Db, repo_id: i64) -> Result<PullState> {
         Option<String>,
         Option<String>,
     );
-    let (issues, comments, since, next, high, full, started): Row = db.query_row(
-        "SELECT issues_cursor, comments_cursor, pull_since, pull_next_page, pull_high_water,
+    let (issues, comments, since, next, high, full, started): Row = db
+        .prepare_cached(
+            "SELECT issues_cursor, comments_cursor, pull_since, pull_next_page, pull_high_water,
                 last_full_sync_at, pull_started_at
          FROM repos WHERE id = ?1",
-        [repo_id],
-        |r| {
+        )?
+        .query_row([repo_id], |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -240,8 +243,7 @@ pub fn pull_state(db: &Db, repo_id: i64) -> Result<PullState> {
                 r.get(5)?,
                 r.get(6)?,
             ))
-        },
-    )?;
+        })?;
     let in_flight = match next {
         Some(next_page) => {
             // `pull_since` is "full" for a reconcile, else the since timestamp or "".
@@ -278,18 +280,18 @@ pub fn save_progress(db: &Db, repo_id: i64, pull: &InFlightPull) -> Result<()> {
     } else {
         pull.since.map(|t| t.to_string()).unwrap_or_default()
     };
-    db.execute(
+    db.prepare_cached(
         "UPDATE repos SET pull_since = ?2, pull_next_page = ?3, pull_high_water = ?4,
              pull_started_at = ?5
          WHERE id = ?1",
-        (
-            repo_id,
-            since,
-            &pull.next_page,
-            pull.high_water.map(|t| t.to_string()),
-            pull.started_at.to_string(),
-        ),
-    )?;
+    )?
+    .execute((
+        repo_id,
+        since,
+        &pull.next_page,
+        pull.high_water.map(|t| t.to_string()),
+        pull.started_at.to_string(),
+    ))?;
     Ok(())
 }
 
@@ -305,7 +307,7 @@ pub fn finish_issue_pull(
     full: bool,
     now: Timestamp,
 ) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "UPDATE repos SET
              issues_cursor = CASE
                  WHEN ?2 IS NULL THEN issues_cursor
@@ -315,13 +317,13 @@ pub fn finish_issue_pull(
              pull_started_at = NULL,
              last_full_sync_at = CASE WHEN ?3 THEN ?4 ELSE last_full_sync_at END
          WHERE id = ?1",
-        (
-            repo_id,
-            cursor.map(|t| t.to_string()),
-            full,
-            now.to_string(),
-        ),
-    )?;
+    )?
+    .execute((
+        repo_id,
+        cursor.map(|t| t.to_string()),
+        full,
+        now.to_string(),
+    ))?;
     Ok(())
 }
 
@@ -330,11 +332,11 @@ pub fn finish_issue_pull(
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn advance_comments_cursor(db: &Db, repo_id: i64, cursor: Timestamp) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "UPDATE repos SET comments_cursor = ?2
          WHERE id = ?1 AND (comments_cursor IS NULL OR comments_cursor < ?2)",
-        (repo_id, cursor.to_string()),
-    )?;
+    )?
+    .execute((repo_id, cursor.to_string()))?;
     Ok(())
 }
 
@@ -343,10 +345,8 @@ pub fn advance_comments_cursor(db: &Db, repo_id: i64, cursor: Timestamp) -> Resu
 /// # Errors
 /// [`StoreError`] on a write failure.
 pub fn mark_synced(db: &Db, repo_id: i64, at: Timestamp) -> Result<()> {
-    db.execute(
-        "UPDATE repos SET last_synced_at = ?2 WHERE id = ?1",
-        (repo_id, at.to_string()),
-    )?;
+    db.prepare_cached("UPDATE repos SET last_synced_at = ?2 WHERE id = ?1")?
+        .execute((repo_id, at.to_string()))?;
     Ok(())
 }
 
@@ -375,7 +375,8 @@ mod tests {
         .unwrap();
         let moved = rename(db, 1, "n/app", "https://h/o/app/", "https://h/n/app/").unwrap();
         assert_eq!(moved, 2, "issue 1 and its comment");
-        let url = |sql: &str| -> String { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+        let url =
+            |sql: &str| -> String { db.prepare_cached(sql)?.query_row([], |r| r.get(0)).unwrap() };
         assert_eq!(
             url("SELECT remote_url FROM issues WHERE id = 1"),
             "https://h/n/app/issues/1"

@@ -15,11 +15,10 @@ const APP: &str = "app";
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn app(db: &Db) -> Result<AppSettings> {
-    let text: Option<String> = optional(db.query_row(
-        "SELECT value FROM settings WHERE key = ?1",
-        [APP],
-        |r| r.get(0),
-    ))?;
+    let text: Option<String> = optional(
+        db.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([APP], |r| r.get(0)),
+    )?;
     Ok(text
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default())
@@ -31,11 +30,11 @@ pub fn app(db: &Db) -> Result<AppSettings> {
 /// [`StoreError`] on a write failure.
 pub fn save_app(db: &Db, settings: &AppSettings) -> Result<()> {
     let text = serde_json::to_string(settings).map_err(|e| StoreError::corrupt("settings", e))?;
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO settings (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (APP, text),
-    )?;
+    )?
+    .execute((APP, text))?;
     Ok(())
 }
 

@@ -91,21 +91,21 @@ pub struct LogRecord {
 /// # Errors
 /// [`super::StoreError`] on a write failure.
 pub fn append(db: &Db, at: Timestamp, entry: &LogEntry<'_>) -> Result<()> {
-    db.execute(
+    db.prepare_cached(
         "INSERT INTO sync_log (at, connection_id, repo_id, issue_id, operation, result, detail,
              agent)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        (
-            at.to_string(),
-            entry.connection_id,
-            entry.repo_id,
-            entry.issue_id,
-            entry.operation,
-            entry.result.as_str(),
-            entry.detail,
-            entry.agent,
-        ),
-    )?;
+    )?
+    .execute((
+        at.to_string(),
+        entry.connection_id,
+        entry.repo_id,
+        entry.issue_id,
+        entry.operation,
+        entry.result.as_str(),
+        entry.detail,
+        entry.agent,
+    ))?;
     Ok(())
 }
 

@@ -17,11 +17,12 @@ use crate::model::Timestamp;
 /// # Errors
 /// [`super::StoreError`] on a write failure.
 pub fn record(db: &Db, connection_id: i64, delivery_id: &str, now: Timestamp) -> Result<bool> {
-    let inserted = db.execute(
-        "INSERT OR IGNORE INTO webhook_deliveries (connection_id, delivery_id, received_at)
+    let inserted = db
+        .prepare_cached(
+            "INSERT OR IGNORE INTO webhook_deliveries (connection_id, delivery_id, received_at)
          VALUES (?1, ?2, ?3)",
-        (connection_id, delivery_id, now.to_string()),
-    )?;
+        )?
+        .execute((connection_id, delivery_id, now.to_string()))?;
     Ok(inserted == 1)
 }
 
@@ -30,10 +31,9 @@ pub fn record(db: &Db, connection_id: i64, delivery_id: &str, now: Timestamp) ->
 /// # Errors
 /// [`super::StoreError`] on a write failure.
 pub fn prune(db: &Db, before: Timestamp) -> Result<usize> {
-    Ok(db.execute(
-        "DELETE FROM webhook_deliveries WHERE received_at < ?1",
-        [before.to_string()],
-    )?)
+    Ok(db
+        .prepare_cached("DELETE FROM webhook_deliveries WHERE received_at < ?1")?
+        .execute([before.to_string()])?)
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@
 //!   changed, a transfer in) gets its existing comments once, per issue: the
 //!   repository-wide comment cursor has passed them, skipping them because the issue was
 //!   not mirrored then.
-//! - The store lock is never held across a network call.
+//! - The store lock is never held across a network call. A listing asks for its next
+//!   page before it stores the current one ([`overlapped`]); the answer is used only
+//!   after the current page is committed, so pages are still stored in order.
 
 use std::sync::Mutex;
 
@@ -80,11 +82,21 @@ pub async fn pull_repo(
     let mut pass = IncrementalPass::default();
     let mut guard = PageGuard::default();
     let mut observer = Observer::new(lock(store).conn(), repo, web_url, policy)?;
+    // A full listing is followed by the repository's comment listing, whose last write
+    // rebuilds the search rows: a first import indexes each issue once, with its comments.
+    let search_after_comments = plan.full && provider.comment_listing() == CommentListing::RepoWide;
+    // The next page's answer, asked for while this page was stored.
+    let mut prefetched = None;
     loop {
         let first_page = page.is_none();
-        let fetched = provider
-            .list_issues(&repo.full_path, &listing, page.as_deref())
-            .await?;
+        let fetched = match prefetched.take() {
+            Some(answer) => answer?,
+            None => {
+                provider
+                    .list_issues(&repo.full_path, &listing, page.as_deref())
+                    .await?
+            }
+        };
         all_unchanged &= fetched.not_modified;
         let now = Timestamp::now();
         // A 304 page's newest time is only needed to go on from it by time.
@@ -131,9 +143,18 @@ pub async fn pull_repo(
         } else {
             fetched.next.clone().map(Some)
         };
-        {
+        // A listing that would not end still stores the page it has, then stops.
+        let endless_listing = match &next {
+            Some(next_page) => guard.go_on(next_page.as_deref()).err(),
+            None => None,
+        };
+        let next_fetch = next
+            .as_ref()
+            .filter(|_| endless_listing.is_none())
+            .map(|next_page| provider.list_issues(&repo.full_path, &listing, next_page.as_deref()));
+        let (stored, next_answer) = overlapped(next_fetch, || {
             let mut db = lock(store);
-            db.write(|tx| -> Result<(), SyncError> {
+            let write = |tx: &rusqlite::Transaction<'_>| -> Result<(), SyncError> {
                 for issue in &fetched.items {
                     let observed = observer.observe(tx, issue, now)?;
                     if let Observed::Created { issue_id } = observed {
@@ -172,20 +193,28 @@ pub async fn pull_repo(
                     }
                 }
                 Ok(())
-            })?;
-        }
+            };
+            if search_after_comments {
+                db.write_deferring_search(write)
+            } else {
+                db.write(write)
+            }
+        })
+        .await;
+        stored?;
         report.fetched += fetched.items.len();
         progress(SyncEvent::IssuesFetched {
             repo: repo_label(repo),
             fetched: report.fetched,
             total: fetched.total,
         });
+        if let Some(problem) = endless_listing {
+            return Err(endless(web_url, problem).into());
+        }
         match next {
             Some(next_page) => {
-                guard
-                    .go_on(next_page.as_deref())
-                    .map_err(|problem| endless(web_url, problem))?;
                 page = next_page;
+                prefetched = next_answer;
             }
             None => break,
         }
@@ -195,7 +224,10 @@ pub async fn pull_repo(
         // What the repository offers changes rarely: refresh it with each full listing.
         let labels = provider.list_labels(&repo.full_path).await?;
         let milestones = provider.list_milestones(&repo.full_path).await?;
-        lock(store).write(|tx| labels::replace_for_repo(tx, repo.id, &labels, &milestones))?;
+        // Deferring: the queued search rows of the listing wait for the comments.
+        lock(store).write_deferring_search(|tx| {
+            labels::replace_for_repo(tx, repo.id, &labels, &milestones)
+        })?;
         reconcile(
             store,
             provider,
@@ -296,7 +328,9 @@ async fn reconcile(
         };
         let now = Timestamp::now();
         let mut db = lock(store);
-        db.write(|tx| -> Result<(), SyncError> {
+        // Deferring, as the listing's pages: the comment listing (or, at the latest, the
+        // sync log's write at the end of the repository's sync) rebuilds the search rows.
+        db.write_deferring_search(|tx| -> Result<(), SyncError> {
             match &verdict {
                 // Still there, just outside the filter now: keep it current.
                 Ok(issue) => {
@@ -321,7 +355,8 @@ async fn reconcile(
         })?;
     }
     let now = Timestamp::now();
-    lock(store).write(|tx| repos::finish_issue_pull(tx, repo.id, None, true, now))?;
+    lock(store)
+        .write_deferring_search(|tx| repos::finish_issue_pull(tx, repo.id, None, true, now))?;
     Ok(())
 }
 
@@ -340,28 +375,47 @@ async fn pull_comments(
     let mut page: Option<String> = None;
     let mut high_water: Option<Timestamp> = None;
     let mut guard = PageGuard::default();
+    let mut prefetched = None;
     loop {
-        let fetched = provider
-            .list_comments(&repo.full_path, since, page.as_deref())
-            .await?;
-        high_water = later(high_water, fetched.items.iter().map(|c| c.updated_at).max());
-        let mut db = lock(store);
-        db.write_deferring_search(|tx| -> Result<(), SyncError> {
-            for comment in &fetched.items {
-                // Comments on issues outside the repo's filter are not mirrored.
-                if let Some(issue_id) = issues::id_by_number(tx, repo.id, comment.issue_number)? {
-                    store_comment(tx, web_url, repo.connection_id, issue_id, comment, report)?;
-                }
+        let fetched = match prefetched.take() {
+            Some(answer) => answer?,
+            None => {
+                provider
+                    .list_comments(&repo.full_path, since, page.as_deref())
+                    .await?
             }
-            Ok(())
-        })?;
-        drop(db);
+        };
+        high_water = later(high_water, fetched.items.iter().map(|c| c.updated_at).max());
+        let endless_listing = match &fetched.next {
+            Some(next) => guard.go_on(Some(next)).err(),
+            None => None,
+        };
+        let next_fetch = fetched
+            .next
+            .as_deref()
+            .filter(|_| endless_listing.is_none())
+            .map(|next| provider.list_comments(&repo.full_path, since, Some(next)));
+        let (stored, next_answer) = overlapped(next_fetch, || {
+            lock(store).write_deferring_search(|tx| -> Result<(), SyncError> {
+                for comment in &fetched.items {
+                    // Comments on issues outside the repo's filter are not mirrored.
+                    if let Some(issue_id) = issues::id_by_number(tx, repo.id, comment.issue_number)?
+                    {
+                        store_comment(tx, web_url, repo.connection_id, issue_id, comment, report)?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await;
+        stored?;
+        if let Some(problem) = endless_listing {
+            return Err(endless(web_url, problem).into());
+        }
         match fetched.next {
             Some(next) => {
-                guard
-                    .go_on(Some(&next))
-                    .map_err(|problem| endless(web_url, problem))?;
                 page = Some(next);
+                prefetched = next_answer;
             }
             None => break,
         }
@@ -372,6 +426,30 @@ async fn pull_comments(
         None => Ok(()),
     })?;
     Ok(())
+}
+
+/// Runs `store` (a page's transaction) while `next`, the next page's request, is
+/// already on its way: the tracker prepares that page while this one is written, so a
+/// listing costs the larger of the two per page rather than their sum.
+///
+/// `next` is polled first, and the store waits one turn of the runtime, so the request
+/// is on the wire before the store's synchronous work holds the thread; what `next`
+/// answers is returned as it is (an error goes to whoever uses the page). Without a
+/// `next`, this is just `store()`.
+async fn overlapped<N: std::future::Future, T>(
+    next: Option<N>,
+    store: impl FnOnce() -> T,
+) -> (T, Option<N::Output>) {
+    match next {
+        None => (store(), None),
+        Some(next) => {
+            let (answer, stored) = tokio::join!(biased; next, async {
+                tokio::task::yield_now().await;
+                store()
+            });
+            (stored, Some(answer))
+        }
+    }
 }
 
 /// The error of a listing that would not end, naming the server.

@@ -1626,6 +1626,28 @@ struct Paging {
 }
 
 impl Paging {
+    /// Orders `items` by `cmp` as far as this page needs: the page's window holds, in
+    /// order, what a full sort would put there (a total order: callers break ties by
+    /// id). Linear in the listing instead of `n log n`, which a loopback import of a
+    /// 100,000-issue repository would otherwise spend most of its time in.
+    fn sort_window<T>(&self, items: &mut [T], cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
+        let start = (self.page - 1)
+            .saturating_mul(self.per_page)
+            .min(items.len());
+        let end = start.saturating_add(self.per_page).min(items.len());
+        if start == end {
+            return;
+        }
+        if start > 0 {
+            items.select_nth_unstable_by(start, &cmp);
+        }
+        let rest = &mut items[start..];
+        if end - start < rest.len() {
+            rest.select_nth_unstable_by(end - start, &cmp);
+        }
+        items[start..end].sort_by(&cmp);
+    }
+
     fn slice<'a, T>(&self, items: &'a [T]) -> impl Iterator<Item = &'a T> {
         items
             .iter()
@@ -2701,7 +2723,8 @@ fn list_issues(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
         // Issue types are not modelled: no issue has one.
         .filter(|_| typ.is_none_or(|t| t == "none"))
         .collect();
-    matched.sort_by(|a, b| {
+    let paging = ctx.paging();
+    paging.sort_window(&mut matched, |a, b| {
         let ord = match sort {
             "updated" => a.updated_at.cmp(&b.updated_at),
             "comments" => r.comment_count(a.number).cmp(&r.comment_count(b.number)),
@@ -2717,7 +2740,7 @@ fn list_issues(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
     Ok(ctx.paged_by(
         &matched,
         |i| render_issue(ctx.urls, w, ri, i, IssueView::List),
-        &ctx.paging(),
+        &paging,
         &format!("{}/issues", repo_api_base(ctx, w, ri)),
     ))
 }
@@ -2738,7 +2761,8 @@ fn list_repo_comments(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
         .iter()
         .filter(|c| since.is_none_or(|s| c.updated_at >= s))
         .collect();
-    comments.sort_by(|a, b| {
+    let paging = ctx.paging();
+    paging.sort_window(&mut comments, |a, b| {
         let ord = match sort {
             Some("updated") => a.updated_at.cmp(&b.updated_at),
             Some(_) => a.created_at.cmp(&b.created_at),
@@ -2754,7 +2778,7 @@ fn list_repo_comments(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
     Ok(ctx.paged_by(
         &comments,
         |c| render_comment(ctx.urls, w, ri, c),
-        &ctx.paging(),
+        &paging,
         &format!("{}/issues/comments", repo_api_base(ctx, w, ri)),
     ))
 }
