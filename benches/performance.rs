@@ -217,13 +217,16 @@ fn listings(seen: &[SeenRequest]) -> usize {
 }
 
 /// The largest page each tracker serves (GitHub, GitLab: 100; Gitea: its
-/// `MAX_RESPONSE_ITEMS`, 50 by default).
+/// `MAX_RESPONSE_ITEMS`, 50 by default, here [`GITEA_MAX_RESPONSE_ITEMS`]).
 fn page_of(kind: ProviderKind) -> usize {
     match kind {
-        ProviderKind::Gitea => 50,
+        ProviderKind::Gitea => GITEA_MAX_RESPONSE_ITEMS,
         _ => 100,
     }
 }
+
+/// The benchmarked Gitea raised `MAX_RESPONSE_ITEMS`, as larger instances do.
+const GITEA_MAX_RESPONSE_ITEMS: usize = 100;
 
 struct Row {
     scenario: String,
@@ -253,7 +256,10 @@ fn requests(scale: &Scale, rows: &mut Vec<Row>, out: &mut Vec<Value>) {
     for (issues, comments) in scale.requests {
         let trackers: Vec<(Box<dyn FakeTracker>, &str)> = vec![
             (Box::new(FakeGitHub::start()), REPO),
-            (Box::new(FakeGitea::start()), REPO),
+            (
+                Box::new(FakeGitea::start().with_max_response_items(GITEA_MAX_RESPONSE_ITEMS)),
+                REPO,
+            ),
             (Box::new(FakeGitLab::start()), GITLAB_REPO),
         ];
         for (t, repo) in trackers {

@@ -355,6 +355,50 @@ async fn fake_gitea_issue_paging_defaults_cap_and_link_header() {
     assert_eq!(seen, (1..=75).collect::<Vec<u64>>());
 }
 
+/// `[api] MAX_RESPONSE_ITEMS` raised to 100: `limit` is capped there instead, a missing
+/// `limit` still gives `DEFAULT_PAGING_NUM`, and `/settings/api` (anonymous) says both.
+#[tokio::test]
+async fn fake_gitea_max_response_items_caps_limit_and_is_reported() {
+    let g = seeded().with_max_response_items(100);
+    for n in 1..=130 {
+        create(&g, &format!("issue {n}"));
+    }
+    let settings = get(&g, "/settings/api", &[], None).await;
+    assert_eq!(settings.status, StatusCode::OK);
+    assert_eq!(settings.body["max_response_items"], 100);
+    assert_eq!(settings.body["default_paging_num"], 30);
+
+    let issues = "/repos/alice/proj/issues";
+    let sized = |limit: &'static str| {
+        let g = &g;
+        async move {
+            get(g, issues, &[("limit", limit)], None)
+                .await
+                .items()
+                .len()
+        }
+    };
+    assert_eq!(sized("100").await, 100);
+    assert_eq!(sized("150").await, 100, "capped at MAX_RESPONSE_ITEMS");
+    assert_eq!(sized("70").await, 70);
+    assert_eq!(sized("0").await, 30, "DEFAULT_PAGING_NUM");
+    let p2 = get(&g, issues, &[("limit", "100"), ("page", "2")], None).await;
+    assert_eq!(p2.numbers(), (1..=30).rev().collect::<Vec<u64>>());
+    assert_eq!(p2.total(), 130);
+
+    // The default server reports its default cap; one without the route answers 404.
+    let stock = seeded();
+    assert_eq!(
+        get(&stock, "/settings/api", &[], None).await.body["max_response_items"],
+        50
+    );
+    let old = seeded().without_settings_api();
+    assert_api_error(
+        &get(&old, "/settings/api", &[], None).await,
+        StatusCode::NOT_FOUND,
+    );
+}
+
 #[tokio::test]
 async fn fake_gitea_since_and_before_are_inclusive_and_strict_rfc3339() {
     let g = seeded();
@@ -1062,6 +1106,10 @@ async fn fake_gitea_json_only_uses_swagger_property_names() {
         users.push(r["owner"].clone());
     }
     let version = vec![get(&g, "/version", &[], None).await.body];
+    let settings = vec![
+        get(&g, "/settings/api", &[], None).await.body,
+        get(&g, "/settings/api", &[], Some(ALICE)).await.body,
+    ];
 
     let mut errors = Vec::new();
     check_all(
@@ -1168,6 +1216,19 @@ async fn fake_gitea_json_only_uses_swagger_property_names() {
         "ServerVersion",
         &version,
         &["version"],
+        &mut errors,
+    );
+    check_all(
+        &swagger,
+        "GeneralAPISettings",
+        &settings,
+        &[
+            "max_response_items",
+            "default_paging_num",
+            "default_git_trees_per_page",
+            "default_max_blob_size",
+            "default_max_response_size",
+        ],
         &mut errors,
     );
     for i in &issues {

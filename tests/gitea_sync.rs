@@ -76,8 +76,12 @@ impl std::ops::Deref for Seeded {
 }
 
 fn seeded_fake(issues: u64) -> Seeded {
+    seed(FakeGitea::start(), issues)
+}
+
+/// [`seeded_fake`] on a fake already started (and configured).
+fn seed(fake: FakeGitea, issues: u64) -> Seeded {
     let mut numbers = Vec::new();
-    let fake = FakeGitea::start();
     fake.add_user("alice", Some(TOKEN));
     fake.add_user("bob", None);
     fake.add_repo("alice", "tools", false);
@@ -119,7 +123,11 @@ fn seeded_fake(issues: u64) -> Seeded {
 /// A fake with `issues` issues (see [`seeded_fake`]) whose repo is mirrored by one sync
 /// into a fresh data dir, the connection made with `token`.
 async fn mirrored(issues: u64, token: Option<&str>) -> (Seeded, TempDir, Workspace) {
-    let fake = seeded_fake(issues);
+    mirror_of(seeded_fake(issues), token).await
+}
+
+/// `fake` mirrored by one sync into a fresh data dir, the connection made with `token`.
+async fn mirror_of(fake: Seeded, token: Option<&str>) -> (Seeded, TempDir, Workspace) {
     let (dir, ws) = workspace();
     connect(&ws, &fake, token).await;
     ws.add_repo("home:alice/tools", RepoFilter::default())
@@ -134,10 +142,62 @@ async fn sync(ws: &Workspace, options: &SyncOptions) -> SyncSummary {
 }
 
 fn issue_list_requests(fake: &FakeGitea) -> Vec<SeenRequest> {
+    requests_to(fake, "/repos/alice/tools/issues")
+}
+
+/// The GETs whose path ends with `suffix`.
+fn requests_to(fake: &FakeGitea, suffix: &str) -> Vec<SeenRequest> {
     fake.requests()
         .into_iter()
-        .filter(|r| r.method == "GET" && r.path.ends_with("/repos/alice/tools/issues"))
+        .filter(|r| r.method == "GET" && r.path.ends_with(suffix))
         .collect()
+}
+
+/// A server that raised `MAX_RESPONSE_ITEMS` to 100 (and says so in `/settings/api`) is
+/// imported in pages of 100: 250 issues in 3 listing requests, not 5, and their 62
+/// comments in one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_import_pages_at_the_servers_maximum() {
+    let fake = seed(FakeGitea::start().with_max_response_items(100), 250);
+    let (fake, _dir, ws) = mirror_of(fake, Some(TOKEN)).await;
+    assert_eq!(ws.issues(&all_issues()).unwrap().len(), 250);
+    let lists = issue_list_requests(&fake);
+    let limits: Vec<Option<&str>> = lists.iter().map(|r| r.param("limit")).collect();
+    assert_eq!(limits, [Some("100"); 3], "250 issues at 100 a page");
+    let comments = requests_to(&fake, "/repos/alice/tools/issues/comments");
+    assert_eq!(comments.len(), 1, "62 comments fit one page of 100");
+    assert_eq!(comments[0].param("limit"), Some("100"));
+    assert_eq!(
+        requests_to(&fake, "/settings/api").len(),
+        1,
+        "the server's maximum is asked once"
+    );
+
+    // An unchanged round lists by `since` and does not ask it again.
+    fake.advance_clock(60);
+    fake.clear_requests();
+    let summary = sync(&ws, &SyncOptions::default()).await;
+    assert!(summary.repos[0].error.is_none(), "{:?}", summary.repos[0]);
+    let seen = fake.requests();
+    assert!(seen.len() <= 2, "{seen:#?}");
+    assert!(seen.iter().all(|r| !r.path.ends_with("/settings/api")));
+}
+
+/// A server without `/settings/api` (404) is imported at Gitea's default page size.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_without_api_settings_is_imported_at_50_a_page() {
+    let fake = seed(
+        FakeGitea::start()
+            .with_max_response_items(100)
+            .without_settings_api(),
+        120,
+    );
+    let (fake, _dir, ws) = mirror_of(fake, Some(TOKEN)).await;
+    assert_eq!(ws.issues(&all_issues()).unwrap().len(), 120);
+    let lists = issue_list_requests(&fake);
+    let limits: Vec<Option<&str>> = lists.iter().map(|r| r.param("limit")).collect();
+    assert_eq!(limits, [Some("50"); 3]);
+    assert_eq!(requests_to(&fake, "/settings/api").len(), 1, "asked once");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -457,10 +517,17 @@ async fn transient_server_errors_are_retried() {
     let summary = sync(&ws, &SyncOptions::default()).await;
     assert!(summary.repos[0].error.is_none(), "{:?}", summary.repos[0]);
     assert_eq!(ws.issues(&all_issues()).unwrap().len(), 10);
-    assert_eq!(
-        issue_list_requests(&fake).len(),
-        3,
-        "two failures, then the successful page"
+    // The round's first request fails twice and is sent again.
+    let seen: Vec<(String, Vec<(String, String)>)> = fake
+        .requests()
+        .into_iter()
+        .take(3)
+        .map(|r| (r.path, r.query))
+        .collect();
+    assert_eq!(seen.len(), 3);
+    assert!(
+        seen.iter().all(|r| r == &seen[0]),
+        "two failures, then the same request again: {seen:?}"
     );
 }
 

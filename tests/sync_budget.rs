@@ -1,7 +1,8 @@
 //! What a sync spends and what it may skip, against the fakes: a page validator (ETag) is
 //! stored only with the page it validated, so a 304 never hides a change the mirror
 //! never stored; a full listing of an unchanged GitHub repository costs its pages, not
-//! one request per issue; a full last page that may have grown is not trusted.
+//! one request per issue; a full last page that may have grown is not trusted; a Gitea
+//! import pages at the server's own maximum.
 
 use issuesync::store::issues::IssueQuery;
 use issuesync::sync::SyncOptions;
@@ -9,6 +10,7 @@ use issuesync::workspace::NewIssue;
 use issuesync::Workspace;
 use tempfile::TempDir;
 
+use crate::common::fake_gitea::FakeGitea;
 use crate::common::fake_github::FakeGitHub;
 use crate::common::tracker::{FakeTracker, NewIssue as SeedIssue, RemoteEdit};
 use crate::two_way_sync::setup;
@@ -378,4 +380,73 @@ async fn a_push_to_a_repository_that_did_not_move_asks_nothing_about_it() {
         .map(|r| r.path)
         .collect();
     assert!(asked.is_empty(), "{asked:?}");
+}
+
+/// Gitea `team/big` with `issues` issues and `comments` comments spread over them, on a
+/// server whose `MAX_RESPONSE_ITEMS` is `max`: the list requests of a first import, and
+/// the requests of an unchanged round after it.
+async fn gitea_import(max: usize, issues: usize, comments: usize) -> (usize, Vec<String>) {
+    let t = FakeGitea::start().with_max_response_items(max);
+    t.add_user("alice", Some(TOKEN));
+    t.add_repo("team", "big", false);
+    for i in 0..issues {
+        t.create_issue(
+            "team/big",
+            SeedIssue {
+                title: &format!("Issue {i}"),
+                ..SeedIssue::default()
+            },
+        );
+    }
+    for c in 0..comments {
+        t.add_comment(
+            "team/big",
+            (c % issues) as u64 + 1,
+            "alice",
+            &format!("c{c}"),
+        );
+    }
+    let (_dir, ws) = mirror(&t, "team/big", Default::default()).await;
+    t.clear_requests();
+    let summary = ws
+        .sync(None, &SyncOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    assert!(summary.succeeded(), "{:?}", summary.repos[0].error);
+    assert_eq!(mirrored(&ws), issues);
+    let lists = t
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/issues") || r.path.ends_with("/issues/comments"))
+        .count();
+    // As the benchmark: one more round, then the unchanged one that is counted.
+    for _ in 0..2 {
+        t.advance_clock(60);
+        t.clear_requests();
+        ws.sync(None, &SyncOptions::default(), &|_| {})
+            .await
+            .unwrap();
+    }
+    let unchanged = t
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    (lists, unchanged)
+}
+
+/// A first import of N issues with C comments costs ceil(N/page) + ceil(C/page) list
+/// requests on Gitea, page being the server's maximum (from `/settings/api`), also when
+/// the last comment page is short; an unchanged round after it stays at two requests.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gitea_import_costs_its_pages_at_the_servers_page_size() {
+    for (max, issues, comments) in [(100, 250, 130), (50, 120, 75)] {
+        let (lists, unchanged) = gitea_import(max, issues, comments).await;
+        assert_eq!(
+            lists,
+            issues.div_ceil(max) + comments.div_ceil(max),
+            "max {max}, {issues} issues, {comments} comments"
+        );
+        assert!(unchanged.len() <= 2, "max {max}: {unchanged:#?}");
+    }
 }

@@ -5,8 +5,15 @@
 //! - Issue listings always send `type=issues`, so pull requests never arrive; a PR that
 //!   slips through anyway (a server ignoring the parameter) is dropped by its non-null
 //!   `pull_request`. Comments on pull requests are dropped by their empty `issue_url`.
-//! - Pages are requested with `limit=50` (Gitea's default `MAX_RESPONSE_ITEMS`; a server
-//!   caps larger values silently) and followed through `Link: rel="next"`.
+//! - Pages are as large as the server serves: a server caps `limit` at its
+//!   `[api] MAX_RESPONSE_ITEMS` silently, and says that value in `GET /settings/api`.
+//!   The adapter asks it at most once per instance, and only for a listing that is
+//!   likely to run to many pages (issues or comments without `since`: the first import
+//!   and full syncs; more repositories than one default page). Every other listing uses
+//!   the value if already known, else `limit=50` (Gitea's default), so an incremental
+//!   round pays no extra request. Any failure there (404 on servers and forks without the
+//!   route, 401, a body that does not decode) means 50; it never fails the sync. Pages
+//!   are followed through `Link: rel="next"`, or by count where the listing has no `Link`.
 //! - Gitea has no sort parameter on issue listings and no rate-limit headers, so the
 //!   listing is [`ListingOrder::Unordered`].
 
@@ -27,12 +34,21 @@ use crate::model::{
 };
 use crate::secrets::Secret;
 
-/// Page size requested; Gitea's default `MAX_RESPONSE_ITEMS`.
+/// Page size requested while the server's is unknown; Gitea's default
+/// `MAX_RESPONSE_ITEMS`.
 pub const PAGE_LIMIT: u32 = 50;
+
+/// The largest page size requested, whatever a server says it allows. It bounds the
+/// time and memory one page costs (and what a failed page costs to fetch again) on a
+/// server that claims a huge or absurd `max_response_items`; GitHub and GitLab stop at
+/// 100 too.
+pub const MAX_PAGE_LIMIT: u32 = 100;
 
 /// A Gitea or Forgejo instance.
 pub struct Gitea {
     http: HttpClient,
+    /// The page size from `GET /settings/api`, once asked (see the module doc).
+    server_page: tokio::sync::OnceCell<u32>,
 }
 
 impl Gitea {
@@ -59,7 +75,39 @@ impl Gitea {
             min_interval: std::time::Duration::from_millis(50),
             min_write_interval: std::time::Duration::from_millis(200),
         });
-        Ok(Self { http })
+        Ok(Self {
+            http,
+            server_page: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    /// The page size to request. A listing that is likely `long` asks the server for
+    /// its maximum the first time; others take it if known, else [`PAGE_LIMIT`].
+    async fn page_size(&self, long: bool) -> u32 {
+        if let Some(&size) = self.server_page.get() {
+            return size;
+        }
+        if !long {
+            return PAGE_LIMIT;
+        }
+        *self
+            .server_page
+            .get_or_init(|| self.fetch_page_size())
+            .await
+    }
+
+    /// The server's `max_response_items` as a page size, [`PAGE_LIMIT`] on any failure.
+    async fn fetch_page_size(&self) -> u32 {
+        let url = self.http.endpoint(&["settings", "api"]);
+        let settings = self
+            .http
+            .get(url, "the API settings (/api/v1/settings/api)")
+            .await
+            .and_then(|response| response.json::<wire::ApiSettings>());
+        match settings {
+            Ok(settings) => page_size_from(settings.max_response_items),
+            Err(_) => PAGE_LIMIT,
+        }
     }
 
     fn needs_token(&self) -> Result<(), ProviderError> {
@@ -203,6 +251,15 @@ impl Gitea {
     }
 }
 
+/// A page size from a server's `max_response_items`: at most [`MAX_PAGE_LIMIT`]; a
+/// missing, zero or negative value is not usable and gives [`PAGE_LIMIT`].
+fn page_size_from(max_response_items: Option<i64>) -> u32 {
+    match max_response_items {
+        Some(n) if n > 0 => u32::try_from(n.min(i64::from(MAX_PAGE_LIMIT))).unwrap_or(PAGE_LIMIT),
+        _ => PAGE_LIMIT,
+    }
+}
+
 fn next_and_total(response: &Response) -> (Option<String>, Option<u64>) {
     (response.next_link(), response.header_u64("x-total-count"))
 }
@@ -215,31 +272,59 @@ fn page_param(url: &reqwest::Url) -> u64 {
         .unwrap_or(1)
 }
 
+/// The `limit` query parameter of a listing URL ([`PAGE_LIMIT`] when absent or unreadable;
+/// the adapter's own URLs always carry one).
+fn limit_param(url: &reqwest::Url) -> u64 {
+    url.query_pairs()
+        .find(|(k, _)| k == "limit")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(u64::from(PAGE_LIMIT))
+}
+
 /// The next page of a listing that has no `Link` header, from its `X-Total-Count`.
 ///
-/// Every page but the last is full, so `page * len < total` says more pages follow. On a
-/// short last page it can say so wrongly; the extra request returns an empty page, which
-/// ends the listing. Without a total, a full page (`len == PAGE_LIMIT`) means "maybe more".
+/// Every page but the last holds the server's page size: the URL's `limit`, unless the
+/// server caps it lower. A short first page with more to come shows such a cap; the next
+/// URL then asks that size, so on every later page a short page is the last one and a
+/// full one is followed while `page * size < total` (a listing whose last page is short
+/// costs no extra request). Without a total, a full page means "maybe more".
 fn next_page_by_count(
     url: &reqwest::Url,
     page: u64,
     len: usize,
     total: Option<u64>,
 ) -> Option<String> {
+    let limit = limit_param(url);
+    let len = len as u64;
+    let capped = page == 1 && len < limit && total.is_some_and(|total| len < total);
+    // A server that ignores `limit` and sends more pages by its own size.
+    let size = if capped || len > limit { len } else { limit };
     let more = len > 0
+        && len >= size
         && match total {
-            Some(total) => page * (len as u64) < total,
-            None => len >= PAGE_LIMIT as usize,
+            Some(total) => page * size < total,
+            None => true,
         };
     if !more {
         return None;
     }
-    let mut next = url.clone();
-    let pairs: Vec<(String, String)> = url
+    let next_limit = size.min(limit).to_string();
+    let mut pairs: Vec<(String, String)> = url
         .query_pairs()
         .filter(|(k, _)| k != "page")
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .map(|(k, v)| {
+            let v = if k == "limit" {
+                next_limit.clone()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
         .collect();
+    if capped && !pairs.iter().any(|(k, _)| k == "limit") {
+        pairs.push(("limit".to_string(), next_limit));
+    }
+    let mut next = url.clone();
     {
         let mut q = next.query_pairs_mut();
         q.clear();
@@ -292,17 +377,15 @@ impl Provider for Gitea {
 
     async fn list_repos(&self, limit: usize) -> Result<Vec<RemoteRepo>, ProviderError> {
         let mut repos = Vec::new();
+        // Asking the server's page size pays off only beyond one default page.
+        let page_size = self.page_size(limit > PAGE_LIMIT as usize).await;
         let mut url = if self.http.has_auth() {
-            let mut url = self.http.endpoint(&["user", "repos"]);
-            url.query_pairs_mut()
-                .append_pair("limit", &PAGE_LIMIT.to_string());
-            url
+            self.http.endpoint(&["user", "repos"])
         } else {
-            let mut url = self.http.endpoint(&["repos", "search"]);
-            url.query_pairs_mut()
-                .append_pair("limit", &PAGE_LIMIT.to_string());
-            url
+            self.http.endpoint(&["repos", "search"])
         };
+        url.query_pairs_mut()
+            .append_pair("limit", &page_size.to_string());
         loop {
             let response = self.http.get(url, "the repository list").await?;
             let page: Vec<wire::Repository> = if self.http.has_auth() {
@@ -337,8 +420,9 @@ impl Provider for Gitea {
     async fn list_labels(&self, full_path: &str) -> Result<Vec<Label>, ProviderError> {
         let (owner, name) = Self::repo_segments(full_path)?;
         let mut url = self.http.endpoint(&["repos", &owner, &name, "labels"]);
+        let page_size = self.page_size(false).await;
         url.query_pairs_mut()
-            .append_pair("limit", &PAGE_LIMIT.to_string());
+            .append_pair("limit", &page_size.to_string());
         self.all_pages(url, &format!("labels of {full_path}"), |l: wire::Label| {
             Some(l.into())
         })
@@ -348,9 +432,10 @@ impl Provider for Gitea {
     async fn list_milestones(&self, full_path: &str) -> Result<Vec<Milestone>, ProviderError> {
         let (owner, name) = Self::repo_segments(full_path)?;
         let mut url = self.http.endpoint(&["repos", &owner, &name, "milestones"]);
+        let page_size = self.page_size(false).await;
         url.query_pairs_mut()
             .append_pair("state", "all")
-            .append_pair("limit", &PAGE_LIMIT.to_string());
+            .append_pair("limit", &page_size.to_string());
         self.all_pages(
             url,
             &format!("milestones of {full_path}"),
@@ -366,6 +451,16 @@ impl Provider for Gitea {
         page: Option<&str>,
     ) -> Result<Page<RemoteIssue>, ProviderError> {
         let (owner, name) = Self::repo_segments(full_path)?;
+        // A listing without `since` runs through the whole repository; the marker lookup
+        // (newest created first) mostly stops at its first page.
+        // A page token carries its own `limit`.
+        let page_size = match page {
+            Some(_) => PAGE_LIMIT,
+            None => {
+                self.page_size(listing.since.is_none() && !listing.newest_created_first)
+                    .await
+            }
+        };
         let url = self.page_url(page, || {
             let mut url = self.http.endpoint(&["repos", &owner, &name, "issues"]);
             {
@@ -381,7 +476,7 @@ impl Provider for Gitea {
                     q.append_pair("since", &since.to_string());
                 }
                 q.append_pair("page", "1")
-                    .append_pair("limit", &PAGE_LIMIT.to_string());
+                    .append_pair("limit", &page_size.to_string());
             }
             url
         })?;
@@ -635,6 +730,11 @@ impl Provider for Gitea {
         page: Option<&str>,
     ) -> Result<Page<RemoteComment>, ProviderError> {
         let (owner, name) = Self::repo_segments(full_path)?;
+        // A page token carries its own `limit`.
+        let page_size = match page {
+            Some(_) => PAGE_LIMIT,
+            None => self.page_size(since.is_none()).await,
+        };
         let url = self.page_url(page, || {
             let mut url = self
                 .http
@@ -645,7 +745,7 @@ impl Provider for Gitea {
                     q.append_pair("since", &since.to_string());
                 }
                 q.append_pair("page", "1")
-                    .append_pair("limit", &PAGE_LIMIT.to_string());
+                    .append_pair("limit", &page_size.to_string());
             }
             url
         })?;
@@ -945,6 +1045,12 @@ mod wire {
         pub html_url: Option<String>,
     }
 
+    /// `GeneralAPISettings` (`GET /settings/api`); only the page cap is read.
+    #[derive(Deserialize)]
+    pub struct ApiSettings {
+        pub max_response_items: Option<i64>,
+    }
+
     #[derive(Deserialize)]
     pub struct SearchResults {
         pub data: Vec<Repository>,
@@ -1032,28 +1138,67 @@ mod tests {
         assert_eq!(issue_number_from_url(""), None);
     }
 
+    /// `(limit, page, len, total)` of a comment page, and the `(limit, page)` of the next.
     #[rstest::rstest]
-    #[case::first_of_three(1, 50, Some(120), Some(2))]
-    #[case::server_capped_to_20(3, 20, Some(120), Some(4))]
-    #[case::last_full_page(3, 20, Some(60), None)]
-    #[case::empty(1, 0, Some(0), None)]
-    #[case::no_total_full_page(1, 50, None, Some(2))]
-    #[case::no_total_short_page(1, 49, None, None)]
+    #[case::first_of_three(50, 1, 50, Some(120), Some((50, 2)))]
+    #[case::middle_of_three(50, 2, 50, Some(120), Some((50, 3)))]
+    #[case::short_last_page_is_the_last(50, 3, 20, Some(120), None)]
+    #[case::exactly_full_last_page(50, 2, 50, Some(100), None)]
+    #[case::server_capped_to_20_shows_on_page_one(50, 1, 20, Some(120), Some((20, 2)))]
+    #[case::then_pages_by_20(20, 3, 20, Some(120), Some((20, 4)))]
+    #[case::until_the_total(20, 6, 20, Some(120), None)]
+    #[case::one_short_page(50, 1, 30, Some(30), None)]
+    #[case::empty(50, 1, 0, Some(0), None)]
+    #[case::no_total_full_page(50, 1, 50, None, Some((50, 2)))]
+    #[case::no_total_short_page(50, 1, 49, None, None)]
+    #[case::limit_100_first_of_three(100, 1, 100, Some(250), Some((100, 2)))]
+    #[case::limit_100_short_last(100, 3, 50, Some(250), None)]
+    #[case::limit_100_no_total_full_page(100, 1, 100, None, Some((100, 2)))]
+    #[case::limit_100_no_total_50_is_short(100, 1, 50, None, None)]
+    #[case::server_ignoring_limit(50, 1, 80, Some(200), Some((50, 2)))]
     fn comment_pages_follow_the_total_count(
+        #[case] limit: u32,
         #[case] page: u64,
         #[case] len: usize,
         #[case] total: Option<u64>,
-        #[case] expected_next: Option<u64>,
+        #[case] expected_next: Option<(u32, u64)>,
     ) {
         let url = reqwest::Url::parse(&format!(
-            "http://h/api/v1/repos/o/r/issues/comments?since=x&page={page}&limit=50"
+            "http://h/api/v1/repos/o/r/issues/comments?since=x&page={page}&limit={limit}"
         ))
         .unwrap();
         let next = next_page_by_count(&url, page, len, total);
-        let expected = expected_next.map(|n| {
-            format!("http://h/api/v1/repos/o/r/issues/comments?since=x&limit=50&page={n}")
+        let expected = expected_next.map(|(limit, n)| {
+            format!("http://h/api/v1/repos/o/r/issues/comments?since=x&limit={limit}&page={n}")
         });
         assert_eq!(next, expected);
+    }
+
+    #[rstest::rstest]
+    #[case::default(Some(50), 50)]
+    #[case::raised(Some(100), 100)]
+    #[case::lowered(Some(20), 20)]
+    #[case::capped(Some(1_000_000), MAX_PAGE_LIMIT)]
+    #[case::one(Some(1), 1)]
+    #[case::zero(Some(0), PAGE_LIMIT)]
+    #[case::negative(Some(-5), PAGE_LIMIT)]
+    #[case::absent(None, PAGE_LIMIT)]
+    fn the_page_size_follows_the_server_within_bounds(
+        #[case] max_response_items: Option<i64>,
+        #[case] expected: u32,
+    ) {
+        assert_eq!(page_size_from(max_response_items), expected);
+    }
+
+    #[test]
+    fn api_settings_decode_with_or_without_the_page_cap() {
+        let full: wire::ApiSettings = serde_json::from_str(
+            r#"{"max_response_items":100,"default_paging_num":30,"default_git_trees_per_page":1000,"default_max_blob_size":10485760}"#,
+        )
+        .unwrap();
+        assert_eq!(full.max_response_items, Some(100));
+        let bare: wire::ApiSettings = serde_json::from_str("{}").unwrap();
+        assert_eq!(bare.max_response_items, None);
     }
 
     #[test]

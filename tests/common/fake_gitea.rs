@@ -30,10 +30,16 @@
 //!   though the swagger text says "any". If no name matches, no label filter applies at all.
 //! - `milestones` is split on `,`; each part is tried as a name, then as an id; unknown parts are
 //!   dropped (`ListIssues`).
-//! - Page size: `limit` <= 0 or absent gives `DEFAULT_PAGING_NUM` (30), above
-//!   `MAX_RESPONSE_ITEMS` (50) is capped silently (`services/convert/utils.go`
+//! - Page size: `limit` <= 0 or absent gives `DEFAULT_PAGING_NUM` (30, even where that is
+//!   above the cap), above `MAX_RESPONSE_ITEMS` (50 by default,
+//!   [`FakeGitea::with_max_response_items`]) is capped silently (`services/convert/utils.go`
 //!   `ToCorrectPageSize`). `page` and `limit` are read with `FormInt`, so `page=abc` is page 1
 //!   and `limit=abc` is the default; neither is an error.
+//! - `GET /settings/api` answers `GeneralAPISettings`: `max_response_items`,
+//!   `default_paging_num`, `default_git_trees_per_page` (1000), `default_max_blob_size`
+//!   (10485760), `default_max_response_size` (104857600) (`routers/api/v1/settings/settings.go`
+//!   `GetGeneralAPISettings`, defaults in `modules/setting/api.go`). Servers and forks without
+//!   the route answer 404 ([`FakeGitea::without_settings_api`]).
 //! - `Link` header (`services/context/api.go` `genAPILinks`, `modules/paginator/paginator.go`):
 //!   entries in the order next, last, first, prev, joined by `,` without a space, each
 //!   `<{ROOT_URL}{request path without leading /}?{query re-encoded, keys sorted, page=N}>; rel="x"`.
@@ -96,6 +102,12 @@ use super::server::{ConnHandle, FakeServer};
 pub const DEFAULT_PAGE_SIZE: usize = 30;
 /// Gitea's `[api] MAX_RESPONSE_ITEMS` default.
 pub const MAX_PAGE_SIZE: usize = 50;
+/// Gitea's `[api] DEFAULT_GIT_TREES_PER_PAGE` default (reported by `/settings/api`).
+const DEFAULT_GIT_TREES_PER_PAGE: u64 = 1000;
+/// Gitea's `[api] DEFAULT_MAX_BLOB_SIZE` default.
+const DEFAULT_MAX_BLOB_SIZE: u64 = 10_485_760;
+/// Gitea's `[api] DEFAULT_MAX_RESPONSE_SIZE` default.
+const DEFAULT_MAX_RESPONSE_SIZE: u64 = 104_857_600;
 /// The version `GET /version` reports.
 pub const GITEA_VERSION: &str = "1.27.1";
 /// The offset timestamps are rendered with.
@@ -181,6 +193,20 @@ impl FakeGitea {
     /// this switch stands for "a tracker that normalises", not for a Gitea setting).
     pub fn with_body_normalisation(self, on: bool) -> Self {
         self.shared.world().normalise_bodies = on;
+        self
+    }
+
+    /// Runs the server with `[api] MAX_RESPONSE_ITEMS = max` (at least 1): larger `limit`s
+    /// are capped at it, and `GET /settings/api` reports it. Gitea's default is 50;
+    /// instances that raise it exist (e.g. 100).
+    pub fn with_max_response_items(self, max: usize) -> Self {
+        self.shared.world().max_response_items = max.max(1);
+        self
+    }
+
+    /// Makes `GET /settings/api` answer 404, as servers and forks without the route do.
+    pub fn without_settings_api(self) -> Self {
+        self.shared.world().settings_api = false;
         self
     }
 
@@ -557,6 +583,10 @@ struct World {
     normalise_bodies: bool,
     /// [`FakeGitea::with_page_root`].
     page_root: Option<String>,
+    /// `[api] MAX_RESPONSE_ITEMS` ([`FakeGitea::with_max_response_items`]).
+    max_response_items: usize,
+    /// Whether `GET /settings/api` exists ([`FakeGitea::without_settings_api`]).
+    settings_api: bool,
     hooks: super::fake_hooks::Hooks,
 }
 
@@ -595,6 +625,8 @@ impl World {
             after_next_read: None,
             normalise_bodies: false,
             page_root: None,
+            max_response_items: MAX_PAGE_SIZE,
+            settings_api: true,
             hooks: Default::default(),
         }
     }
@@ -889,15 +921,14 @@ impl Query {
         self.string(name).parse().unwrap_or(0)
     }
 
-    /// Page number (>= 1) and corrected page size, as `utils.GetListOptions`.
-    fn list_options(&self) -> Paging {
+    /// Page number (>= 1) and page size corrected for a server whose
+    /// `MAX_RESPONSE_ITEMS` is `max`, as `utils.GetListOptions`.
+    fn list_options(&self, max: usize) -> Paging {
         let limit = self.int("limit");
         let size = if limit <= 0 {
             DEFAULT_PAGE_SIZE
         } else {
-            usize::try_from(limit)
-                .unwrap_or(MAX_PAGE_SIZE)
-                .min(MAX_PAGE_SIZE)
+            usize::try_from(limit).unwrap_or(max).min(max)
         };
         let page = usize::try_from(self.int("page").max(1)).unwrap_or(1);
         Paging {
@@ -1283,6 +1314,13 @@ fn route(w: &mut World, ctx: &Ctx<'_>, segs: &[String]) -> ApiResult {
     let m = &ctx.method;
     match s.as_slice() {
         ["version"] if m == Method::GET => Ok(Reply::ok(json!({ "version": GITEA_VERSION }))),
+        ["settings", "api"] if m == Method::GET && w.settings_api => Ok(Reply::ok(json!({
+            "max_response_items": w.max_response_items,
+            "default_paging_num": DEFAULT_PAGE_SIZE,
+            "default_git_trees_per_page": DEFAULT_GIT_TREES_PER_PAGE,
+            "default_max_blob_size": DEFAULT_MAX_BLOB_SIZE,
+            "default_max_response_size": DEFAULT_MAX_RESPONSE_SIZE,
+        }))),
         ["user"] if m == Method::GET => {
             let login = ctx.require_doer()?;
             let u = w.user(login).ok_or_else(not_found)?;
@@ -1406,7 +1444,7 @@ fn repo_route(w: &mut World, ctx: &Ctx<'_>, ri: usize, rest: &[&str]) -> ApiResu
 
 fn list_my_repos(w: &World, ctx: &Ctx<'_>) -> ApiResult {
     let login = ctx.require_doer()?;
-    let paging = ctx.query.list_options();
+    let paging = ctx.query.list_options(w.max_response_items);
     let mut repos: Vec<&RepoRec> = w
         .repos
         .iter()
@@ -1423,7 +1461,7 @@ fn list_my_repos(w: &World, ctx: &Ctx<'_>) -> ApiResult {
 }
 
 fn search_repos(w: &World, ctx: &Ctx<'_>) -> ApiResult {
-    let paging = ctx.query.list_options();
+    let paging = ctx.query.list_options(w.max_response_items);
     let keyword = ctx.query.string("q").trim().to_lowercase();
     let mut repos: Vec<&RepoRec> = w
         .repos
@@ -1453,7 +1491,7 @@ fn search_repos(w: &World, ctx: &Ctx<'_>) -> ApiResult {
 
 fn list_labels(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
     let r = &w.repos[ri];
-    let paging = ctx.query.list_options();
+    let paging = ctx.query.list_options(w.max_response_items);
     let mut labels: Vec<&LabelRec> = r.labels.iter().collect();
     labels.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     let total = labels.len();
@@ -1483,7 +1521,7 @@ fn list_assignees(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
 
 fn list_milestones(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
     let r = &w.repos[ri];
-    let paging = ctx.query.list_options();
+    let paging = ctx.query.list_options(w.max_response_items);
     let state = ctx.query.string("state");
     let name = ctx.query.string("name");
     let mut ms: Vec<&MilestoneRec> = r
@@ -1596,7 +1634,7 @@ fn list_issues(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
         })
         .collect();
     matched.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-    let paging = q.list_options();
+    let paging = q.list_options(w.max_response_items);
     let total = matched.len();
     let items = paging
         .slice(&matched)
@@ -1623,7 +1661,7 @@ fn list_repo_comments(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
     let (before, since) = ctx.query.before_since()?;
     let r = &w.repos[ri];
     let cs = filter_comments(r, None, since, before);
-    let paging = ctx.query.list_options();
+    let paging = ctx.query.list_options(w.max_response_items);
     let total = cs.len();
     let items: Vec<Value> = paging
         .slice(&cs)
