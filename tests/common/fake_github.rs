@@ -282,7 +282,17 @@ struct Shared {
 }
 
 impl Shared {
+    /// The world, for anything that may change it: the listing orders it remembered are
+    /// dropped.
     fn world(&self) -> MutexGuard<'_, World> {
+        let mut w = self.world_for_request();
+        w.listings.get_mut().clear();
+        w
+    }
+
+    /// The world for answering one request; [`handle`] drops the remembered listing
+    /// orders after any request but an issue or comment listing.
+    fn world_for_request(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -922,6 +932,11 @@ struct World {
     buckets: HashMap<(String, &'static str), Bucket>,
     search_lag: std::time::Duration,
     hooks: super::fake_hooks::Hooks,
+    /// The full order of a listing (issue numbers or comment indexes) by repository and
+    /// query (`page` aside), as the last request computed it: the next pages of a
+    /// listing cost their page, as a real server's indexes make them, instead of a sort
+    /// of the whole repository each. Dropped whenever the world may have changed.
+    listings: std::cell::RefCell<HashMap<(&'static str, usize, String), Vec<u64>>>,
 }
 
 fn epoch_now() -> f64 {
@@ -965,7 +980,30 @@ impl World {
             buckets: HashMap::new(),
             search_lag: std::time::Duration::ZERO,
             hooks: Default::default(),
+            listings: Default::default(),
         }
+    }
+
+    /// The order `compute` gives for the `listing` `query` of repository `ri`,
+    /// remembered until the world changes.
+    fn listing_order(
+        &self,
+        listing: &'static str,
+        ri: usize,
+        query: &[(String, String)],
+        compute: impl FnOnce() -> Vec<u64>,
+    ) -> Vec<u64> {
+        let key = query
+            .iter()
+            .filter(|(k, _)| k != "page")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.listings
+            .borrow_mut()
+            .entry((listing, ri, key))
+            .or_insert_with(compute)
+            .clone()
     }
 
     fn tick(&mut self) -> DateTime<Utc> {
@@ -1626,28 +1664,6 @@ struct Paging {
 }
 
 impl Paging {
-    /// Orders `items` by `cmp` as far as this page needs: the page's window holds, in
-    /// order, what a full sort would put there (a total order: callers break ties by
-    /// id). Linear in the listing instead of `n log n`, which a loopback import of a
-    /// 100,000-issue repository would otherwise spend most of its time in.
-    fn sort_window<T>(&self, items: &mut [T], cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
-        let start = (self.page - 1)
-            .saturating_mul(self.per_page)
-            .min(items.len());
-        let end = start.saturating_add(self.per_page).min(items.len());
-        if start == end {
-            return;
-        }
-        if start > 0 {
-            items.select_nth_unstable_by(start, &cmp);
-        }
-        let rest = &mut items[start..];
-        if end - start < rest.len() {
-            rest.select_nth_unstable_by(end - start, &cmp);
-        }
-        items[start..end].sort_by(&cmp);
-    }
-
     fn slice<'a, T>(&self, items: &'a [T]) -> impl Iterator<Item = &'a T> {
         items
             .iter()
@@ -1899,7 +1915,7 @@ async fn handle(
     };
 
     let (response, delay, drop_after) = {
-        let mut w = shared.world();
+        let mut w = shared.world_for_request();
         w.request_seq += 1;
         let seq = w.request_seq;
         w.requests.push(TimedRequest {
@@ -1931,6 +1947,11 @@ async fn handle(
         if let Some(r) = w.requests.get_mut(index) {
             r.status = Some(answered.0.status().as_u16());
         }
+        let listing = parts.method == Method::GET
+            && (path.ends_with("/issues") || path.ends_with("/issues/comments"));
+        if !listing {
+            w.listings.get_mut().clear();
+        }
         // Someone edits an issue right after a listing page went out
         // ([`FakeGitHub::edit_after_next_listing`]).
         if parts.method == Method::GET
@@ -1938,6 +1959,7 @@ async fn handle(
             && answered.0.status().is_success()
         {
             if let Some((ri, number, title)) = w.after_next_listing.take() {
+                w.listings.get_mut().clear();
                 let actor = w.repos[ri].issues.get(&number).map(|i| i.author);
                 if let Some(actor) = actor {
                     let changes = Changes {
@@ -2680,66 +2702,69 @@ fn list_issues(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
         .param("mentioned")
         .map(|m| format!("@{}", m.to_lowercase()));
     let typ = ctx.param("type");
-    let mut matched: Vec<&IssueRec> = r
-        .issues
-        .values()
-        .filter(|i| match state {
-            "open" => !i.closed,
-            "closed" => i.closed,
-            _ => true,
-        })
-        .filter(|i| since.is_none_or(|s| i.updated_at >= s))
-        .filter(|i| {
-            labels.iter().all(|wanted| {
-                i.labels
-                    .iter()
-                    .filter_map(|&l| r.label(l))
-                    .any(|l| l.name.to_lowercase() == *wanted)
-            })
-        })
-        .filter(|i| match &milestone {
-            None => true,
-            Some(Pick::Any) => i.milestone.is_some(),
-            Some(Pick::Nothing) => i.milestone.is_none(),
-            Some(Pick::Exactly(n)) => i.milestone == Some(*n),
-            Some(Pick::NoMatch) => false,
-        })
-        .filter(|i| match &assignee {
-            None => true,
-            Some(Pick::Any) => !i.assignees.is_empty(),
-            Some(Pick::Nothing) => i.assignees.is_empty(),
-            Some(Pick::Exactly(u)) => i.assignees.contains(u),
-            Some(Pick::NoMatch) => false,
-        })
-        .filter(|i| creator.is_none_or(|c| c == Some(i.author)))
-        .filter(|i| {
-            mentioned.as_deref().is_none_or(|m| {
-                i.body.to_lowercase().contains(m)
-                    || r.comments
-                        .iter()
-                        .any(|c| c.issue_number == i.number && c.body.to_lowercase().contains(m))
-            })
-        })
-        // Issue types are not modelled: no issue has one.
-        .filter(|_| typ.is_none_or(|t| t == "none"))
-        .collect();
     let paging = ctx.paging();
-    paging.sort_window(&mut matched, |a, b| {
-        let ord = match sort {
-            "updated" => a.updated_at.cmp(&b.updated_at),
-            "comments" => r.comment_count(a.number).cmp(&r.comment_count(b.number)),
-            _ => a.created_at.cmp(&b.created_at),
-        }
-        .then(a.id.cmp(&b.id));
-        if direction == "asc" {
-            ord
-        } else {
-            ord.reverse()
-        }
+    let order = w.listing_order("issues", ri, &ctx.query, || {
+        let mut matched: Vec<&IssueRec> = r
+            .issues
+            .values()
+            .filter(|i| match state {
+                "open" => !i.closed,
+                "closed" => i.closed,
+                _ => true,
+            })
+            .filter(|i| since.is_none_or(|s| i.updated_at >= s))
+            .filter(|i| {
+                labels.iter().all(|wanted| {
+                    i.labels
+                        .iter()
+                        .filter_map(|&l| r.label(l))
+                        .any(|l| l.name.to_lowercase() == *wanted)
+                })
+            })
+            .filter(|i| match &milestone {
+                None => true,
+                Some(Pick::Any) => i.milestone.is_some(),
+                Some(Pick::Nothing) => i.milestone.is_none(),
+                Some(Pick::Exactly(n)) => i.milestone == Some(*n),
+                Some(Pick::NoMatch) => false,
+            })
+            .filter(|i| match &assignee {
+                None => true,
+                Some(Pick::Any) => !i.assignees.is_empty(),
+                Some(Pick::Nothing) => i.assignees.is_empty(),
+                Some(Pick::Exactly(u)) => i.assignees.contains(u),
+                Some(Pick::NoMatch) => false,
+            })
+            .filter(|i| creator.is_none_or(|c| c == Some(i.author)))
+            .filter(|i| {
+                mentioned.as_deref().is_none_or(|m| {
+                    i.body.to_lowercase().contains(m)
+                        || r.comments.iter().any(|c| {
+                            c.issue_number == i.number && c.body.to_lowercase().contains(m)
+                        })
+                })
+            })
+            // Issue types are not modelled: no issue has one.
+            .filter(|_| typ.is_none_or(|t| t == "none"))
+            .collect();
+        matched.sort_by(|a, b| {
+            let ord = match sort {
+                "updated" => a.updated_at.cmp(&b.updated_at),
+                "comments" => r.comment_count(a.number).cmp(&r.comment_count(b.number)),
+                _ => a.created_at.cmp(&b.created_at),
+            }
+            .then(a.id.cmp(&b.id));
+            if direction == "asc" {
+                ord
+            } else {
+                ord.reverse()
+            }
+        });
+        matched.iter().map(|i| i.number).collect()
     });
     Ok(ctx.paged_by(
-        &matched,
-        |i| render_issue(ctx.urls, w, ri, i, IssueView::List),
+        &order,
+        |number| render_issue(ctx.urls, w, ri, &r.issues[number], IssueView::List),
         &paging,
         &format!("{}/issues", repo_api_base(ctx, w, ri)),
     ))
@@ -2756,28 +2781,32 @@ fn list_repo_comments(w: &World, ctx: &Ctx<'_>, ri: usize) -> ApiResult {
     };
     let since = ctx.since("since", "IssueComment")?;
     let r = &w.repos[ri];
-    let mut comments: Vec<&CommentRec> = r
-        .comments
-        .iter()
-        .filter(|c| since.is_none_or(|s| c.updated_at >= s))
-        .collect();
     let paging = ctx.paging();
-    paging.sort_window(&mut comments, |a, b| {
-        let ord = match sort {
-            Some("updated") => a.updated_at.cmp(&b.updated_at),
-            Some(_) => a.created_at.cmp(&b.created_at),
-            None => std::cmp::Ordering::Equal,
-        }
-        .then(a.id.cmp(&b.id));
-        if direction == "asc" {
-            ord
-        } else {
-            ord.reverse()
-        }
+    let order = w.listing_order("comments", ri, &ctx.query, || {
+        let mut comments: Vec<(usize, &CommentRec)> = r
+            .comments
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| since.is_none_or(|s| c.updated_at >= s))
+            .collect();
+        comments.sort_by(|(_, a), (_, b)| {
+            let ord = match sort {
+                Some("updated") => a.updated_at.cmp(&b.updated_at),
+                Some(_) => a.created_at.cmp(&b.created_at),
+                None => std::cmp::Ordering::Equal,
+            }
+            .then(a.id.cmp(&b.id));
+            if direction == "asc" {
+                ord
+            } else {
+                ord.reverse()
+            }
+        });
+        comments.iter().map(|(index, _)| *index as u64).collect()
     });
     Ok(ctx.paged_by(
-        &comments,
-        |c| render_comment(ctx.urls, w, ri, c),
+        &order,
+        |&index| render_comment(ctx.urls, w, ri, &r.comments[index as usize]),
         &paging,
         &format!("{}/issues/comments", repo_api_base(ctx, w, ri)),
     ))
