@@ -3,14 +3,14 @@
 //! interrupted pull, retries, subpaths, and bad credentials.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use issuesync::model::{IssueState, ProviderKind, RemoteStatus, RepoFilter};
 use issuesync::provider::RetryPolicy;
 use issuesync::secrets::{MemoryStore, Secret};
 use issuesync::store::issues::IssueQuery;
-use issuesync::sync::{SyncEvent, SyncOptions};
+use issuesync::sync::SyncOptions;
 use issuesync::workspace::{NewConnectionRequest, SyncSummary};
 use issuesync::{Error, Workspace};
 use tempfile::TempDir;
@@ -466,17 +466,12 @@ async fn an_interrupted_pull_resumes_at_the_next_page() {
         .await
         .unwrap();
 
-    // After the second page is stored, the server starts failing for good.
-    let trigger = Arc::clone(&fake);
-    let broke = Mutex::new(false);
-    let progress = move |event: SyncEvent| {
-        if let SyncEvent::IssuesFetched { fetched: 100, .. } = event {
-            trigger.fail_next(20, 500);
-            *broke.lock().unwrap() = true;
-        }
-    };
+    // The server fails for good from the third issue page on (the round asks
+    // `/settings/api` first). Pinned to requests, not to progress: the client asks for
+    // each page while it stores the one before.
+    fake.fail_after(3, 20, 500);
     let summary = ws
-        .sync(None, &SyncOptions::default(), &progress)
+        .sync(None, &SyncOptions::default(), &|_| {})
         .await
         .unwrap();
     let error = summary.repos[0].error.as_ref().expect("the pull fails");
@@ -735,4 +730,69 @@ async fn a_search_matching_more_than_the_cap_shows_the_most_recently_mirrored() 
         "the matches shown are the most recently mirrored"
     );
     assert_eq!(ws.count_issues(&query("frobnicator2017")).unwrap(), 1);
+    // Thousands of matches that all hold the word are listed in the list's order
+    // (recently updated first), not ranked: ranking costs a pass over every match.
+    let listed = ws.issue_ids(&IssueQuery::default()).unwrap();
+    let in_list_order: Vec<i64> = listed.into_iter().filter(|id| shown.contains(id)).collect();
+    assert_eq!(
+        shown, in_list_order,
+        "a broad search keeps the list's order"
+    );
+}
+
+/// A narrow search ranks by where the word occurs: the title before the body before a
+/// comment, whatever their age (the list's order here is the reverse).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_narrow_search_ranks_title_matches_above_body_and_comment_matches() {
+    let fake = FakeGitea::start();
+    fake.add_user("alice", Some(TOKEN));
+    fake.add_repo("alice", "tools", false);
+    let mut numbers = Vec::new();
+    for (title, body) in [
+        (
+            "Quokka sightings are not synced",
+            "Steps to reproduce are below.",
+        ),
+        (
+            "Export fails",
+            "The quokka export fails with an error after a minute.",
+        ),
+        (
+            "Import fails",
+            "Nothing is imported when the file is large.",
+        ),
+    ] {
+        numbers.push(fake.create_issue(
+            "alice/tools",
+            NewIssue {
+                title,
+                body,
+                ..NewIssue::default()
+            },
+        ));
+    }
+    fake.add_comment(
+        "alice/tools",
+        numbers[2],
+        "alice",
+        "Maybe related to the other quokka report; I have not checked.",
+    );
+    let (_fake, _dir, ws) = mirror_of(
+        Seeded {
+            fake,
+            numbers: numbers.clone(),
+        },
+        Some(TOKEN),
+    )
+    .await;
+    let found: Vec<u64> = ws
+        .issues(&IssueQuery {
+            search: Some("quokka".into()),
+            ..IssueQuery::default()
+        })
+        .unwrap()
+        .iter()
+        .map(|i| i.number.expect("pulled issues have numbers"))
+        .collect();
+    assert_eq!(found, numbers, "title, then body, then comment");
 }

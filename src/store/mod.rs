@@ -71,6 +71,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "20261204_0009_list_and_prefix_indexes",
         include_str!("migrations/20261204_0009_list_and_prefix_indexes.sql"),
     ),
+    (
+        "20261204_0010_search_column_weights",
+        include_str!("migrations/20261204_0010_search_column_weights.sql"),
+    ),
 ];
 
 /// The database file inside a data dir.

@@ -375,8 +375,7 @@ mod tests {
         .unwrap();
         let moved = rename(db, 1, "n/app", "https://h/o/app/", "https://h/n/app/").unwrap();
         assert_eq!(moved, 2, "issue 1 and its comment");
-        let url =
-            |sql: &str| -> String { db.prepare_cached(sql)?.query_row([], |r| r.get(0)).unwrap() };
+        let url = |sql: &str| -> String { db.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert_eq!(
             url("SELECT remote_url FROM issues WHERE id = 1"),
             "https://h/n/app/issues/1"

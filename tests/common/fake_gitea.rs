@@ -468,7 +468,15 @@ impl FakeGitea {
 
     /// The next `count` requests answer `status` with a Gitea-style JSON error body.
     pub fn fail_next(&self, count: usize, status: u16) {
+        self.fail_after(0, count, status);
+    }
+
+    /// The next `ok` requests are answered as usual, the `count` after them with `status`
+    /// (a server that breaks at a known point of a listing, whatever the client has
+    /// already asked for).
+    pub fn fail_after(&self, ok: usize, count: usize, status: u16) {
         let mut w = self.shared.world();
+        w.fail_after_ok = ok;
         w.fail_count = count;
         w.fail_status = status;
     }
@@ -574,6 +582,8 @@ struct World {
     next_label_id: i64,
     next_milestone_id: i64,
     requests: Vec<SeenRequest>,
+    /// Requests still answered before the `fail_count` failures begin.
+    fail_after_ok: usize,
     fail_count: usize,
     fail_status: u16,
     drop_next_write: bool,
@@ -618,6 +628,7 @@ impl World {
             next_label_id: 0,
             next_milestone_id: 0,
             requests: Vec::new(),
+            fail_after_ok: 0,
             fail_count: 0,
             fail_status: 500,
             drop_next_write: false,
@@ -1164,7 +1175,9 @@ async fn handle(
             body: serde_json::from_slice(&body).ok(),
         });
         let swagger = format!("{}/api/swagger", shared.web_url);
-        if w.fail_count > 0 {
+        if w.fail_after_ok > 0 {
+            w.fail_after_ok -= 1;
+        } else if w.fail_count > 0 {
             w.fail_count -= 1;
             let status =
                 StatusCode::from_u16(w.fail_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -936,8 +936,11 @@ struct World {
     /// query (`page` aside), as the last request computed it: the next pages of a
     /// listing cost their page, as a real server's indexes make them, instead of a sort
     /// of the whole repository each. Dropped whenever the world may have changed.
-    listings: std::cell::RefCell<HashMap<(&'static str, usize, String), Vec<u64>>>,
+    listings: std::cell::RefCell<HashMap<ListingKey, Vec<u64>>>,
 }
+
+/// Which listing (`issues`, `comments`), of which repository, with which query.
+type ListingKey = (&'static str, usize, String);
 
 fn epoch_now() -> f64 {
     SystemTime::now()
