@@ -3,7 +3,7 @@
 //! write goes alone; reports come back in the repositories' order with one sync-log
 //! row each; a rate limit met by one repository stops the others from requesting.
 //!
-//! The fake GitHub waits a few milliseconds per request (a network's latency), so
+//! The fake GitHub waits tens of milliseconds per request (a network's latency), so
 //! requests sent side by side overlap there and are counted ([`crate::common::in_flight`]).
 //! Nothing is timed.
 
@@ -82,7 +82,7 @@ async fn fifty_repos_pull_side_by_side_within_the_bound_and_write_one_at_a_time(
     let (_dir, ws) = many(&t).await;
     let bound = issuesync::provider::capabilities(ProviderKind::Github).parallel_reads;
     assert!(bound > 1, "GitHub takes parallel reads");
-    t.set_latency(Duration::from_millis(10));
+    t.set_latency(Duration::from_millis(30));
     t.reset_in_flight_peaks();
 
     let first = sync(&ws).await;
@@ -148,7 +148,7 @@ async fn a_rate_limit_met_by_one_repo_stops_the_others() {
     let t = FakeGitHub::start();
     let (_dir, ws) = many(&t).await;
     let bound = issuesync::provider::capabilities(ProviderKind::Github).parallel_reads;
-    t.set_latency(Duration::from_millis(5));
+    t.set_latency(Duration::from_millis(20));
     t.clear_requests();
     t.secondary_rate_limit_next(1, 3600);
 
