@@ -410,6 +410,76 @@ impl PeakMemory {
     }
 }
 
+/// 50 repositories on one GitHub connection, first sync: wall time with the pulls side by
+/// side (GitHub's bound, `Capabilities::parallel_reads`) against one after the other
+/// (`ISSUESYNC_MAX_PARALLEL_REPOS=1`, the CLI's hidden serial baseline). The fake adds a
+/// network's latency to every request, without which loopback answers in microseconds
+/// and nothing would be gained by overlapping. Issues per repository: a fifth of the
+/// smaller request-count size (200 at full scale, 40 with `--quick`).
+fn many_repos(scale: &Scale, rows: &mut Vec<Row>, out: &mut Vec<Value>) {
+    const REPOS: usize = 50;
+    const LATENCY_MS: u64 = 30;
+    let per_repo = scale.requests[0].0 / 5;
+    let t = FakeGitHub::start();
+    t.add_user("alice", Some(TOKEN));
+    let paths: Vec<String> = (0..REPOS).map(|i| format!("team/repo{i:02}")).collect();
+    for path in &paths {
+        t.add_repo(path, false);
+        t.add_many_issues(path, per_repo);
+    }
+    let clis: Vec<Cli> = [None, Some("1")]
+        .into_iter()
+        .map(|parallel| {
+            let mut cli = cli_on(&t, &paths[0]);
+            for path in &paths[1..] {
+                let run = cli.run(&["repo", "add", &format!("t:{path}")]);
+                assert_eq!(run.code, 0, "repo add {path}: {}", run.stderr);
+            }
+            if let Some(n) = parallel {
+                cli.env("ISSUESYNC_MAX_PARALLEL_REPOS", n);
+            }
+            cli
+        })
+        .collect();
+    t.set_latency(Duration::from_millis(LATENCY_MS));
+    t.reset_in_flight_peaks();
+    t.clear_requests();
+    let concurrent = sync(&clis[0]);
+    let concurrent_requests = t.requests().len();
+    let peaks = t.in_flight_peaks();
+    t.clear_requests();
+    let serial = sync(&clis[1]);
+    let serial_requests = t.requests().len();
+    t.set_latency(Duration::ZERO);
+    let parallel = issuesync::provider::capabilities(ProviderKind::Github).parallel_reads;
+    let speed_up = serial.as_secs_f64() / concurrent.as_secs_f64();
+    let ideal = serial.as_secs_f64() / parallel as f64;
+    row(
+        rows,
+        &format!(
+            "{REPOS} repos first sync wall time (github, {per_repo} issues each, \
+             {LATENCY_MS} ms latency added per request by the fake)"
+        ),
+        format!(
+            "concurrent {:.2} s vs serial {:.2} s (speed-up {speed_up:.1}×; {} reads in flight at most)",
+            concurrent.as_secs_f64(),
+            serial.as_secs_f64(),
+            peaks.reads
+        ),
+        format!("serial ÷ {parallel} parallel reads = {ideal:.2} s"),
+        Some(concurrent.as_secs_f64() / ideal),
+    );
+    out.push(json!({
+        "scenario": "many_repos", "tracker": "github", "repos": REPOS,
+        "issues_per_repo": per_repo, "latency_ms": LATENCY_MS,
+        "parallel_reads": parallel, "max_reads_in_flight": peaks.reads,
+        "max_writes_in_flight": peaks.writes,
+        "concurrent_seconds": concurrent.as_secs_f64(), "serial_seconds": serial.as_secs_f64(),
+        "speed_up": speed_up,
+        "concurrent_requests": concurrent_requests, "serial_requests": serial_requests,
+    }));
+}
+
 /// CPU time (user + system) of the finished child processes, in seconds.
 fn children_cpu_seconds() -> f64 {
     nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
@@ -624,6 +694,7 @@ fn main() {
     let mut import_figures = Value::Null;
     if !std::env::args().any(|a| a == "--only-import") {
         requests(scale, &mut rows, &mut request_figures);
+        many_repos(scale, &mut rows, &mut request_figures);
     }
     import_and_queries(scale, &mut rows, &mut import_figures);
 

@@ -16,6 +16,7 @@ mod github_contract;
 mod gitlab_sync;
 mod hostile_content;
 mod keychain;
+mod many_repos;
 mod mcp;
 mod provider_story;
 mod repo_rename;

@@ -20,6 +20,15 @@ pub struct Sync {
     /// Print the result as JSON
     #[arg(long)]
     json: bool,
+    /// Repositories of one connection pulled at once, instead of the tracker's bound
+    /// (hidden: the benchmark's serial baseline is 1)
+    #[arg(
+        long,
+        hide = true,
+        env = "ISSUESYNC_MAX_PARALLEL_REPOS",
+        value_name = "N"
+    )]
+    max_parallel_repos: Option<usize>,
 }
 
 fn show_progress(event: SyncEvent, live: bool) {
@@ -102,6 +111,7 @@ impl Sync {
         let options = SyncOptions {
             force_full: self.full,
             retry_failed: self.retry_failed,
+            max_parallel_repos: self.max_parallel_repos,
             ..SyncOptions::default()
         };
         let summary = workspace

@@ -1,8 +1,10 @@
 //! What a tracker does to the values we send it, in one place: which names it matches
 //! without regard to case, how many assignees an issue can hold, whether it fills in a
 //! state reason of its own, which differences in a body it does not keep, and which
-//! fields a compare-and-swap protects. The pure merge ([`crate::sync::merge`]), the
-//! observe decision and the push plan consult this model instead of special cases.
+//! fields a compare-and-swap protects, and how many reads it takes at once from one
+//! connection. The pure merge ([`crate::sync::merge`]), the observe decision, the push
+//! plan and the sync round ([`crate::sync::sync_connection`]) consult this model instead
+//! of special cases.
 //!
 //! Invariants:
 //! - Pure: no I/O. [`Capabilities::same`] is reflexive and symmetric, and two values it
@@ -12,6 +14,9 @@
 //!   from the tracker's own answers and listings ([`learned_from_answer`],
 //!   [`learned_from_issue`]) and remembered per connection; until then the cautious
 //!   assumption holds (assignees merge as one value, so no assignee can be dropped).
+//! - Writes go one at a time on every tracker (GitHub's secondary rate limits ask for
+//!   mutations sent serially; the others have no compare-and-swap to make concurrent
+//!   writes safe), so only the reads' bound, [`Capabilities::parallel_reads`], varies.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -110,6 +115,10 @@ pub struct Capabilities {
     /// Upload paths in issue text (`/uploads/…`) are relative to the project page, not
     /// to the host (GitLab).
     pub uploads_under_project: bool,
+    /// Reads (GETs) one connection keeps in flight at once, at least 1: how many of its
+    /// repositories a sync pulls side by side. Writes never overlap anything. Chosen per
+    /// kind, with the reasons, in [`crate::provider::capabilities`].
+    pub parallel_reads: usize,
 }
 
 impl Capabilities {
@@ -294,6 +303,7 @@ mod tests {
         guarded: &[],
         upload_hosts: &[],
         uploads_under_project: false,
+        parallel_reads: 4,
     };
 
     fn set(names: &[&str]) -> FieldValue {

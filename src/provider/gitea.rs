@@ -71,10 +71,12 @@ impl Gitea {
             None => None,
         };
         // Gitea sends no rate-limit headers: pace ourselves (at most ~20 requests/s).
-        let http = HttpClient::new(&endpoint.api_url, auth, endpoint.retry)?.with_pacing(Pacing {
-            min_interval: std::time::Duration::from_millis(50),
-            min_write_interval: std::time::Duration::from_millis(200),
-        });
+        let http = HttpClient::new(&endpoint.api_url, auth, endpoint.retry)?
+            .with_pacing(Pacing {
+                min_interval: std::time::Duration::from_millis(50),
+                min_write_interval: std::time::Duration::from_millis(200),
+            })
+            .with_parallel_reads(super::capabilities(endpoint.kind).parallel_reads);
         Ok(Self {
             http,
             server_page: tokio::sync::OnceCell::new(),

@@ -70,6 +70,7 @@ impl GitHub {
                 min_interval: Duration::ZERO,
                 min_write_interval: Duration::from_secs(1),
             })
+            .with_parallel_reads(super::capabilities(endpoint.kind).parallel_reads)
             .with_cache(endpoint.cache);
         Ok(Self { http })
     }

@@ -58,7 +58,8 @@ impl GitLab {
             None => None,
         };
         Ok(Self {
-            http: HttpClient::new(&endpoint.api_url, auth, endpoint.retry)?,
+            http: HttpClient::new(&endpoint.api_url, auth, endpoint.retry)?
+                .with_parallel_reads(super::capabilities(endpoint.kind).parallel_reads),
             web_url: endpoint.web_url,
         })
     }

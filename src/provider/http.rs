@@ -14,7 +14,9 @@
 //!   answer said no requests remain, the next request waits for the reset (or reports
 //!   it) instead of spending one.
 //! - Requests are spaced at least `min_interval` apart and writes `min_write_interval`
-//!   apart (GitHub asks for one second between mutations), one at a time per client.
+//!   apart (GitHub asks for one second between mutations). A write goes alone: it waits
+//!   for the reads in flight and no request starts until it is answered. Reads go up to
+//!   [`HttpClient::with_parallel_reads`] at once (1 unless the adapter says otherwise).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -209,8 +211,9 @@ pub(crate) struct HttpClient {
     retry: RetryPolicy,
     pacing: Pacing,
     cache: Option<Arc<dyn ConditionalCache>>,
-    /// Held across a request's pacing wait and send, so requests go one at a time.
-    gate: tokio::sync::Mutex<()>,
+    /// Held across a request's pacing wait, send and reading of the answer: shared by
+    /// reads (up to the parallel-read bound), exclusively by a write.
+    gate: tokio::sync::RwLock<()>,
     state: Mutex<Gate>,
 }
 
@@ -253,9 +256,17 @@ impl HttpClient {
             retry,
             pacing: Pacing::default(),
             cache: None,
-            gate: tokio::sync::Mutex::new(()),
+            gate: tokio::sync::RwLock::with_max_readers((), 1),
             state: Mutex::new(Gate::default()),
         })
+    }
+
+    /// Lets up to `reads` reads be in flight at once (the tracker's
+    /// [`super::Capabilities::parallel_reads`]); writes still go alone.
+    pub fn with_parallel_reads(mut self, reads: usize) -> Self {
+        let reads = u32::try_from(reads.clamp(1, 64)).unwrap_or(1);
+        self.gate = tokio::sync::RwLock::with_max_readers((), reads);
+        self
     }
 
     pub fn with_pacing(mut self, pacing: Pacing) -> Self {
@@ -390,18 +401,7 @@ impl HttpClient {
 
     /// Waits as pacing and a known-exhausted rate limit require.
     async fn pace(&self, is_write: bool) -> Result<(), Attempt> {
-        let (wait_pacing, exhausted) = {
-            let gate = self.lock_state();
-            let since = |t: Option<Instant>, min: Duration| {
-                t.map(|t| min.saturating_sub(t.elapsed()))
-                    .unwrap_or_default()
-            };
-            let mut wait = since(gate.last_request, self.pacing.min_interval);
-            if is_write {
-                wait = wait.max(since(gate.last_write, self.pacing.min_write_interval));
-            }
-            (wait, gate.exhausted_until)
-        };
+        let exhausted = self.lock_state().exhausted_until;
         if let Some(until) = exhausted {
             let now = Timestamp::now();
             if until > now {
@@ -417,9 +417,21 @@ impl HttpClient {
             }
             self.lock_state().exhausted_until = None;
         }
-        if !wait_pacing.is_zero() {
-            tokio::time::sleep(wait_pacing).await;
-        }
+        // The start is reserved before waiting for it, so reads in flight side by side
+        // keep the spacing too.
+        let start = {
+            let mut gate = self.lock_state();
+            let now = Instant::now();
+            let after = |t: Option<Instant>, min: Duration| t.map_or(now, |t| (t + min).max(now));
+            let mut start = after(gate.last_request, self.pacing.min_interval);
+            if is_write {
+                start = start.max(after(gate.last_write, self.pacing.min_write_interval));
+                gate.last_write = Some(start);
+            }
+            gate.last_request = Some(start);
+            start
+        };
+        tokio::time::sleep_until(tokio::time::Instant::from_std(start)).await;
         Ok(())
     }
 
@@ -436,7 +448,13 @@ impl HttpClient {
         what: &str,
     ) -> Result<Response, Attempt> {
         let is_write = *method != Method::GET;
-        let _turn = self.gate.lock().await;
+        // This request's turn at the gate, held until its answer is read.
+        let (_alone, _shared);
+        if is_write {
+            _alone = self.gate.write().await;
+        } else {
+            _shared = self.gate.read().await;
+        }
         self.pace(is_write).await?;
         let mut request = self
             .client
@@ -451,13 +469,6 @@ impl HttpClient {
         }
         if let Some(body) = body {
             request = request.json(body);
-        }
-        {
-            let mut gate = self.lock_state();
-            gate.last_request = Some(Instant::now());
-            if is_write {
-                gate.last_write = gate.last_request;
-            }
         }
         let response = request.send().await.map_err(|e| self.transport(url, e))?;
         let status = response.status();

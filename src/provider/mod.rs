@@ -492,6 +492,19 @@ pub fn connect(endpoint: Endpoint) -> Result<Box<dyn Provider>, ProviderError> {
 ///   case; many assignees; no state reason; `content_version` guards the body only —
 ///   title, state, assignees and milestone go in the same PATCH unguarded, labels through
 ///   their own endpoint.
+///
+/// Reads in flight per connection ([`Capabilities::parallel_reads`]); writes always go
+/// one at a time:
+/// - GitHub 4: its secondary limits allow at most 100 concurrent requests per user
+///   (shared with GraphQL and every other client of that user) and 900 points a minute
+///   per endpoint (a GET is 1), and ask for mutations one at a time, a second apart.
+///   Four reads keep far below the first and, at a listing's usual few hundred
+///   milliseconds, about at the second; a secondary-limit answer is backed off anyway.
+/// - GitLab 4: GitLab.com allows 2,000 requests a minute per user and documents no
+///   concurrency limit; self-managed instances set their own, so the same modest bound.
+/// - Gitea/Forgejo 2: no API rate limiting at all (gitea #9559), often a small
+///   self-hosted machine: the client throttles itself (requests 50 ms apart) and keeps
+///   only two reads in flight.
 pub fn capabilities(kind: ProviderKind) -> Capabilities {
     let body = BodyRules {
         line_endings: true,
@@ -507,6 +520,7 @@ pub fn capabilities(kind: ProviderKind) -> Capabilities {
             guarded: &[],
             upload_hosts: &["*.githubusercontent.com"],
             uploads_under_project: false,
+            parallel_reads: 4,
         },
         ProviderKind::Gitlab => Capabilities {
             labels: NameMatching::Exact,
@@ -517,6 +531,7 @@ pub fn capabilities(kind: ProviderKind) -> Capabilities {
             guarded: &[],
             upload_hosts: &[],
             uploads_under_project: true,
+            parallel_reads: 4,
         },
         ProviderKind::Gitea => Capabilities {
             labels: NameMatching::CaseInsensitive,
@@ -527,6 +542,7 @@ pub fn capabilities(kind: ProviderKind) -> Capabilities {
             guarded: &[Field::Body],
             upload_hosts: &[],
             uploads_under_project: false,
+            parallel_reads: 2,
         },
     }
 }

@@ -158,6 +158,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, SecondsFormat, TimeZo
 use issuesync::model::ProviderKind;
 use serde_json::{json, Map, Value};
 
+use super::in_flight::{InFlight, Peaks};
 use super::server::{ConnHandle, FakeServer};
 pub use super::tracker::{FakeTracker, NewIssue, RemoteEdit, SeenRequest, TrackerIssue};
 
@@ -279,6 +280,8 @@ struct Urls {
 struct Shared {
     world: Mutex<World>,
     urls: Urls,
+    /// Requests in flight at once, and the latency every request waits.
+    in_flight: InFlight,
 }
 
 impl Shared {
@@ -310,6 +313,7 @@ impl FakeGitHub {
                 web,
                 host,
             },
+            in_flight: InFlight::default(),
         });
         let app = Router::new()
             .fallback(handle)
@@ -533,6 +537,22 @@ impl FakeGitHub {
     /// The fake's current time.
     pub fn now(&self) -> DateTime<Utc> {
         self.shared.world().now
+    }
+
+    /// Every later request waits `latency` before it is answered, like a real network
+    /// would make it (zero, the default: none).
+    pub fn set_latency(&self, latency: std::time::Duration) {
+        self.shared.in_flight.set_latency(latency);
+    }
+
+    /// The most requests (reads, writes, others beside a write) in flight at once so far.
+    pub fn in_flight_peaks(&self) -> Peaks {
+        self.shared.in_flight.peaks()
+    }
+
+    /// Starts [`FakeGitHub::in_flight_peaks`] again.
+    pub fn reset_in_flight_peaks(&self) {
+        self.shared.in_flight.reset();
     }
 }
 
@@ -1894,6 +1914,7 @@ async fn handle(
     req: Request,
 ) -> Response {
     let arrived = Instant::now();
+    let _in_flight = shared.in_flight.enter(req.method()).await;
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
     let query = parse_pairs(parts.uri.query().unwrap_or(""));
