@@ -155,7 +155,13 @@ async fn a_listing_whose_next_link_repeats_stops() {
 async fn an_oversized_answer_is_refused_and_nothing_stored_is_lost() {
     use crate::common::tracker::{FakeTracker, NewIssue};
     let t = FakeGitea::start();
-    let s = setup(&t).await;
+    let mut s = setup(&t).await;
+    // 32 MiB from a debug-built fake on a busy machine can take longer than the shared
+    // policy's 2 s: the answer must be refused for its size, not time out.
+    s.ws = s.ws.with_retry_policy(issuesync::provider::RetryPolicy {
+        request_timeout: std::time::Duration::from_secs(60),
+        ..crate::two_way_sync::retry()
+    });
     let huge = "x".repeat(issuesync::provider::MAX_RESPONSE_BYTES + 1024);
     FakeTracker::create_issue(
         &t,
