@@ -562,12 +562,13 @@ impl FakeGitHub {
         self.shared.world().graphql_points
     }
 
-    /// The next GraphQL query answers 200 with `errors: [{"type": kind, "message"}]`.
-    pub fn graphql_error_next(&self, kind: &str, message: &str) {
-        self.shared
-            .world()
-            .graphql_errors_next
-            .push((kind.to_string(), message.to_string()));
+    /// After `ok` more GraphQL queries answered as usual, the next one answers 200 with
+    /// `errors: [{"type": kind, "message"}]`.
+    pub fn graphql_error_after(&self, ok: usize, kind: &str, message: &str) {
+        let mut w = self.shared.world();
+        w.graphql_script.extend(std::iter::repeat_n(None, ok));
+        w.graphql_script
+            .push_back(Some((kind.to_string(), message.to_string())));
     }
 
     pub fn request_log(&self) -> Vec<TimedRequest> {
@@ -996,8 +997,9 @@ struct World {
     graphql_disabled: bool,
     /// Points charged to GraphQL queries so far (their `rateLimit.cost`).
     graphql_points: u64,
-    /// The next GraphQL queries answer `errors: [{type, message}]` with these.
-    graphql_errors_next: Vec<(String, String)>,
+    /// What the next GraphQL queries answer, one entry each: `None` as usual, `Some`
+    /// 200 with `errors: [{type, message}]`.
+    graphql_script: std::collections::VecDeque<Option<(String, String)>>,
     /// The full order of a listing (issue numbers or comment indexes) by repository and
     /// query (`page` aside), as the last request computed it: the next pages of a
     /// listing cost their page, as a real server's indexes make them, instead of a sort
@@ -1051,7 +1053,7 @@ impl World {
             hooks: Default::default(),
             graphql_disabled: false,
             graphql_points: 0,
-            graphql_errors_next: Vec::new(),
+            graphql_script: Default::default(),
             listings: Default::default(),
         }
     }
@@ -2446,9 +2448,7 @@ fn graphql_answer(
                 "the fake serves the IssueSyncImport query only",
             ));
         }
-        if let Some((kind, message)) =
-            (!w.graphql_errors_next.is_empty()).then(|| w.graphql_errors_next.remove(0))
-        {
+        if let Some((kind, message)) = w.graphql_script.pop_front().flatten() {
             return Err(graphql_error(&kind, &message));
         }
         let (Some(owner), Some(name)) = (text("owner"), text("name")) else {
