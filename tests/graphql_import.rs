@@ -19,7 +19,7 @@ use crate::two_way_sync::{mirror_with, retry};
 const TOKEN: &str = "graphql-token-alice-7";
 const REPO: &str = "team/app";
 /// Comments on the issue that has more than an import page carries.
-const MANY: usize = 60;
+const MANY: usize = 120;
 
 fn provider(t: &FakeGitHub, token: Option<&str>) -> Box<dyn Provider> {
     connect(Endpoint {
@@ -180,7 +180,7 @@ async fn a_graphql_import_mirrors_what_a_rest_import_does() {
     }
 
     let graphql_seen = by_graphql.requests();
-    assert_eq!(graphql_queries(&graphql_seen), 3, "120 issues, 50 a page");
+    assert_eq!(graphql_queries(&graphql_seen), 3, "120 issues, 49 a page");
     assert_eq!(
         repo_comment_listings(&graphql_seen),
         0,
@@ -229,7 +229,7 @@ async fn rounds_after_a_graphql_import_are_rest_and_an_unchanged_one_costs_one_r
     let (_dir, ws) = workspace(&t).await;
     assert!(sync(&ws).await.succeeded());
     let points = t.graphql_points();
-    assert_eq!(points, 4, "two pages of 50, 2 points each");
+    assert_eq!(points, 2, "two pages of 49, 1 point each");
 
     t.advance_clock(60);
     t.clear_requests();
@@ -271,7 +271,7 @@ async fn changes_during_an_interrupted_import_arrive_with_the_next_round() {
         "GitHub's message is shown: {error:?}"
     );
     let stored = mirror(&ws, &t.web_url());
-    assert_eq!(stored.len(), 50, "the first page stays stored");
+    assert_eq!(stored.len(), 49, "the first page stays stored");
 
     // Meanwhile, on the first page's issues.
     t.advance_clock(5);
@@ -292,7 +292,7 @@ async fn changes_during_an_interrupted_import_arrive_with_the_next_round() {
     let resumed = sync(&ws).await;
     assert!(resumed.succeeded(), "{:?}", resumed.repos[0].error);
     assert_eq!(
-        resumed.repos[0].created, 70,
+        resumed.repos[0].created, 71,
         "the rest, not the first page again"
     );
     assert_eq!(graphql_queries(&t.requests()), 2);
@@ -341,7 +341,7 @@ async fn graphql_errors_are_typed_and_without_graphql_the_import_is_rest() {
     let with_token = provider(&t, Some(TOKEN));
     let page = with_token.import_page(REPO, None).await.unwrap().unwrap();
     assert_eq!(page.issues.len(), 3);
-    assert_eq!(page.cost, Some(2));
+    assert_eq!(page.cost, Some(1));
     assert!(page.next.is_none());
 
     let wrong = provider(&t, Some("not-a-token"));

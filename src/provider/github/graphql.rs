@@ -1,13 +1,16 @@
 //! GitHub's GraphQL API (`https://api.github.com/graphql`, `WEB/api/graphql` on GitHub
-//! Enterprise Server) for one thing only: the pages of a first import, each 50 issues
-//! with their labels, assignees, milestone and first 50 comments.
+//! Enterprise Server) for one thing only: the pages of a first import, each 49 issues
+//! with their labels, assignees, milestone and first 100 comments.
 //!
-//! Why: a page costs 2 points of GraphQL's own budget (5,000 points an hour, apart from
-//! REST's 5,000 requests): 1 request for the issues plus 3 connections on each of the 50
-//! issues, 151 / 100 rounded ("the requests needed to fill each connection, divided by
-//! 100", GitHub's rate-limit page). REST spends one request per 100 issues and one per 100
-//! comments, so a repository averaging 10 comments an issue costs 11 requests per 100
-//! issues there and 4 points here. Incremental rounds stay on REST (ETags: free 304s).
+//! Why: a page costs 1 point of GraphQL's own budget (5,000 points an hour, apart from
+//! REST's 5,000 requests). GitHub's rate-limit page: add up "the requests needed to fill
+//! each connection" (assuming each reaches its `first`), divide by 100, round, at least 1.
+//! Here that is 1 (`issues`) + 1 (`latest`) + 3 connections on each issue: 149 / 100 →
+//! 1 at 49 issues a page, where 50 would be 152 → 2 (and `first` inside does not count,
+//! so comments come 100 at a time for free). REST spends one request per 100 issues and
+//! one per 100 comments: a repository averaging 10 comments an issue costs 11 requests
+//! per 100 issues there and about 2 points here. Small pages also keep each query far
+//! from GraphQL's 10 s timeout. Incremental rounds stay on REST (ETags: free 304s).
 //!
 //! Invariants:
 //! - Wire types are private to this file; issues and comments come out exactly as the
@@ -25,7 +28,7 @@
 //!   `rateLimit.resetAt`), anything else [`ProviderError::QueryFailed`] with GitHub's
 //!   message. A 404 for the endpoint itself means the instance has none: `None`.
 //! - Each page also names the newest `updated_at` of the repository's issues (`latest`,
-//!   one more request in the cost: still 2 points), the tracker's own bound on what the
+//!   one more request in the cost, still 1 point), the tracker's own bound on what the
 //!   import saw: the caller's cursors go no further, so nothing changed under the import
 //!   is missed by the next incremental round.
 //! - An answer over the size cap is asked again once with smaller pages (10 issues, 10
@@ -40,10 +43,10 @@ use crate::model::{
     IssueState, Label, Milestone, RemoteComment, RemoteIssue, RemoteVersion, Timestamp, User,
 };
 
-/// Issues per page: GitHub advises small pages against its 10 s timeout.
-pub const ISSUES_PER_PAGE: u32 = 50;
-/// Comments fetched with each issue; the rest come by REST.
-pub const COMMENTS_PER_ISSUE: u32 = 50;
+/// Issues per page: the most that GitHub's formula charges 1 point (see the module doc).
+pub const ISSUES_PER_PAGE: u32 = 49;
+/// Comments fetched with each issue (GitHub's maximum `first`); the rest come by REST.
+pub const COMMENTS_PER_ISSUE: u32 = 100;
 /// Labels fetched with each issue (GitHub's maximum page).
 pub const LABELS_PER_ISSUE: u32 = 100;
 /// Page sizes after an answer that was too large.
