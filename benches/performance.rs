@@ -346,6 +346,68 @@ fn requests(scale: &Scale, rows: &mut Vec<Row>, out: &mut Vec<Value>) {
     }
 }
 
+/// A GitHub first import by REST (GraphQL off in the fake) against one by GraphQL, for a
+/// repository with many comments (10 an issue on average) and for the request-count
+/// shape (3 an issue): REST requests against GraphQL points (summed from the answers'
+/// `rateLimit.cost`) plus the REST requests the GraphQL import still makes (labels,
+/// milestones, comments beyond a page). The two budgets are separate (5,000 an hour
+/// each); the ratio is REST's requests over everything the GraphQL import spends.
+fn graphql_vs_rest(quick: bool, rows: &mut Vec<Row>, out: &mut Vec<Value>) {
+    let shapes: [(usize, usize); 2] = if quick {
+        [(500, 5_000), (200, 600)]
+    } else {
+        [(2_000, 20_000), (1_000, 3_000)]
+    };
+    for (issues, comments) in shapes {
+        let mut spent = Vec::new();
+        for graphql in [false, true] {
+            let t = FakeGitHub::start();
+            if !graphql {
+                t.disable_graphql();
+            }
+            seed(&t, REPO, issues, comments, &mut Words::new());
+            let cli = cli_on(&t, REPO);
+            t.clear_requests();
+            let took = sync(&cli);
+            let seen = t.requests();
+            let queries = seen
+                .iter()
+                .filter(|r| r.method == "POST" && r.path == "/api/graphql")
+                .count();
+            spent.push((seen.len() - queries, queries, t.graphql_points(), took));
+        }
+        let (rest, _, _, rest_took) = spent[0];
+        let (rest_beside, queries, points, graphql_took) = spent[1];
+        let graphql_total = points as usize + rest_beside;
+        let label = format!("GitHub, {issues} issues, {comments} comments");
+        row(
+            rows,
+            &format!("first import by REST: requests ({label})"),
+            rest,
+            "–",
+            None,
+        );
+        row(
+            rows,
+            &format!("first import by GraphQL: points + REST requests ({label})"),
+            format!("{points} points ({queries} queries) + {rest_beside} requests"),
+            format!("REST's {rest} / 2"),
+            Some(graphql_total as f64 / (rest as f64 / 2.0)),
+        );
+        out.push(json!({
+            "scenario": "graphql_vs_rest_first_import",
+            "tracker": "github", "issues": issues, "comments": comments,
+            "rest_requests": rest,
+            "rest_seconds": rest_took.as_secs_f64(),
+            "graphql_points": points,
+            "graphql_queries": queries,
+            "graphql_import_rest_requests": rest_beside,
+            "graphql_seconds": graphql_took.as_secs_f64(),
+            "budget_ratio_rest_over_graphql": rest as f64 / graphql_total.max(1) as f64,
+        }));
+    }
+}
+
 /// Watches the peak resident memory of this process's `issuesync` children while they
 /// run: their `VmHWM` (the kernel's high-water mark of the process's own memory since
 /// its `exec`), sampled every 20 ms. `getrusage(RUSAGE_CHILDREN)` would not do: a child
@@ -695,6 +757,7 @@ fn main() {
     if !std::env::args().any(|a| a == "--only-import") {
         requests(scale, &mut rows, &mut request_figures);
         many_repos(scale, &mut rows, &mut request_figures);
+        graphql_vs_rest(quick, &mut rows, &mut request_figures);
     }
     import_and_queries(scale, &mut rows, &mut import_figures);
 

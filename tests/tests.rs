@@ -14,6 +14,7 @@ mod gitea_contract;
 mod gitea_sync;
 mod github_contract;
 mod gitlab_sync;
+mod graphql_import;
 mod hostile_content;
 mod keychain;
 mod many_repos;

@@ -19,6 +19,8 @@
 //!   does every URL of a renamed or transferred repository (301 for reads, 307 for
 //!   writes, to `/repositories/{id}/…`); redirects are not followed here, and
 //!   [`Provider::get_repo_by_id`] says where the repository lives now.
+//! - A first import may go by GraphQL instead ([`Provider::import_page`], in [`graphql`]):
+//!   with a token only (GraphQL has no anonymous access), never for incremental rounds.
 
 use std::time::Duration;
 
@@ -38,12 +40,19 @@ use crate::model::{
 };
 use crate::secrets::Secret;
 
+mod graphql;
+
 /// Page size requested; GitHub's maximum.
 pub const PAGE_LIMIT: u32 = 100;
 
 /// A GitHub or GitHub Enterprise Server instance.
 pub struct GitHub {
     http: HttpClient,
+    /// The GraphQL endpoint of the same instance.
+    graphql: reqwest::Url,
+    /// The labels of repositories being imported, by lowercase name: GraphQL's labels
+    /// carry no REST id, which the REST listing's do (the conversion must match).
+    import_labels: std::sync::Mutex<std::collections::HashMap<String, Vec<Label>>>,
 }
 
 impl GitHub {
@@ -72,7 +81,12 @@ impl GitHub {
             })
             .with_parallel_reads(super::capabilities(endpoint.kind).parallel_reads)
             .with_cache(endpoint.cache);
-        Ok(Self { http })
+        let graphql = graphql::endpoint(&endpoint.api_url)?;
+        Ok(Self {
+            http,
+            graphql,
+            import_labels: Default::default(),
+        })
     }
 
     fn repo_segments(full_path: &str) -> Result<(String, String), ProviderError> {
@@ -145,6 +159,53 @@ impl GitHub {
             .into_iter()
             .find(|m| m.title == title)
             .map(|m| m.remote_id))
+    }
+
+    fn lock_import_labels(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Vec<Label>>> {
+        self.import_labels.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Gives the labels of imported issues what the REST listing has on them (id,
+    /// colour, description), from the repository's labels, listed once per import (again
+    /// when a label is not among them: created or renamed meanwhile).
+    async fn label_ids(
+        &self,
+        full_path: &str,
+        issues: &mut [RemoteIssue],
+    ) -> Result<(), ProviderError> {
+        let find = |known: &[Label], name: &str| {
+            known
+                .iter()
+                .find(|l| l.name.eq_ignore_ascii_case(name))
+                .cloned()
+        };
+        let cached = self.lock_import_labels().get(full_path).cloned();
+        let missing = |known: &[Label]| {
+            issues
+                .iter()
+                .flat_map(|i| &i.labels)
+                .any(|l| find(known, &l.name).is_none())
+        };
+        let known = match cached {
+            Some(known) if !missing(&known) => known,
+            _ => {
+                let listed = self.list_labels(full_path).await?;
+                self.lock_import_labels()
+                    .insert(full_path.to_string(), listed.clone());
+                listed
+            }
+        };
+        for label in issues.iter_mut().flat_map(|i| i.labels.iter_mut()) {
+            if let Some(found) = find(&known, &label.name) {
+                *label = Label {
+                    name: std::mem::take(&mut label.name),
+                    ..found
+                };
+            }
+        }
+        Ok(())
     }
 
     fn issue_comment(response: &Response, number: u64) -> Result<RemoteComment, ProviderError> {
@@ -453,6 +514,38 @@ impl Provider for GitHub {
             )
             .await?;
         Ok(comments.into_iter().flatten().collect())
+    }
+
+    async fn import_page(
+        &self,
+        full_path: &str,
+        cursor: Option<&str>,
+    ) -> Result<Option<super::ImportPage>, ProviderError> {
+        if !self.http.has_auth() {
+            return Ok(None);
+        }
+        let (owner, name) = Self::repo_segments(full_path)?;
+        let Some(fetched) =
+            graphql::import_page(&self.http, &self.graphql, &owner, &name, cursor).await?
+        else {
+            return Ok(None);
+        };
+        let mut page = fetched.page;
+        self.label_ids(full_path, &mut page.issues).await?;
+        if page.next.is_none() {
+            self.lock_import_labels().remove(full_path);
+        }
+        // More labels than a page carries: the issue as REST has it.
+        for number in fetched.labels_incomplete {
+            let whole = self.get_issue(full_path, number).await?;
+            if let Some(issue) = page.issues.iter_mut().find(|i| i.number == number) {
+                *issue = RemoteIssue {
+                    version: RemoteVersion::default(),
+                    ..whole
+                };
+            }
+        }
+        Ok(Some(page))
     }
 
     async fn update_issue(

@@ -17,6 +17,9 @@
 //!   apart (GitHub asks for one second between mutations). A write goes alone: it waits
 //!   for the reads in flight and no request starts until it is answered. Reads go up to
 //!   [`HttpClient::with_parallel_reads`] at once (1 unless the adapter says otherwise).
+//! - A query POSTed to a GraphQL endpoint ([`HttpClient::query`]) is a read: it goes with
+//!   the reads, is retried like one, and draws on its own rate-limit budget (GitHub's
+//!   `graphql` resource), so an exhausted one never holds up the other.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -178,6 +181,15 @@ pub fn host_of(url: &Url) -> String {
     }
 }
 
+/// What a request is, for the gate, pacing, retries and rate-limit budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Read,
+    Write,
+    /// A GraphQL query: a read, on the GraphQL budget.
+    Query,
+}
+
 /// What the last answers said about the rate limit and pacing.
 #[derive(Debug, Default)]
 struct Gate {
@@ -185,8 +197,20 @@ struct Gate {
     last_write: Option<Instant>,
     /// Set when an answer said no requests remain: when they come back.
     exhausted_until: Option<Timestamp>,
+    /// The same for GraphQL queries (a budget of their own).
+    query_exhausted_until: Option<Timestamp>,
     /// Secondary rate limits met in a row without a `Retry-After` (the wait doubles).
     secondary_strikes: u32,
+}
+
+impl Gate {
+    /// Until when the budget `kind` draws on is known to be spent.
+    fn exhausted(&mut self, kind: Kind) -> &mut Option<Timestamp> {
+        match kind {
+            Kind::Query => &mut self.query_exhausted_until,
+            Kind::Read | Kind::Write => &mut self.exhausted_until,
+        }
+    }
 }
 
 /// How long to wait after the `strikes`-th secondary rate limit in a row that named no
@@ -310,7 +334,19 @@ impl HttpClient {
 
     /// GETs `url`, retrying transient failures. `what` names the resource in errors.
     pub async fn get(&self, url: Url, what: &str) -> Result<Response, ProviderError> {
-        self.send(Method::GET, url, None, None, what).await
+        self.send(Method::GET, url, None, None, what, Kind::Read)
+            .await
+    }
+
+    /// POSTs a GraphQL query (a read: retried, beside other reads, no write spacing).
+    pub async fn query(
+        &self,
+        url: Url,
+        body: &serde_json::Value,
+        what: &str,
+    ) -> Result<Response, ProviderError> {
+        self.send(Method::POST, url, Some(body), None, what, Kind::Query)
+            .await
     }
 
     /// GETs `url` with its stored ETag, if any (not for a full last page, which may
@@ -327,7 +363,14 @@ impl HttpClient {
             .filter(|c| c.next.is_some() || !c.full);
         let etag = cached.as_ref().map(|c| c.etag.clone());
         let response = self
-            .send(Method::GET, url.clone(), None, etag.as_deref(), what)
+            .send(
+                Method::GET,
+                url.clone(),
+                None,
+                etag.as_deref(),
+                what,
+                Kind::Read,
+            )
             .await?;
         match cached {
             Some(cached) if response.status == StatusCode::NOT_MODIFIED => {
@@ -344,7 +387,9 @@ impl HttpClient {
         etag: Option<&str>,
         what: &str,
     ) -> Result<Option<Response>, ProviderError> {
-        let response = self.send(Method::GET, url, None, etag, what).await?;
+        let response = self
+            .send(Method::GET, url, None, etag, what, Kind::Read)
+            .await?;
         Ok((response.status != StatusCode::NOT_MODIFIED).then_some(response))
     }
 
@@ -356,7 +401,8 @@ impl HttpClient {
         body: &serde_json::Value,
         what: &str,
     ) -> Result<Response, ProviderError> {
-        self.send(method, url, Some(body), None, what).await
+        self.send(method, url, Some(body), None, what, Kind::Write)
+            .await
     }
 
     /// A write that carries no body (`DELETE`).
@@ -366,7 +412,7 @@ impl HttpClient {
         url: Url,
         what: &str,
     ) -> Result<Response, ProviderError> {
-        self.send(method, url, None, None, what).await
+        self.send(method, url, None, None, what, Kind::Write).await
     }
 
     async fn send(
@@ -376,11 +422,12 @@ impl HttpClient {
         body: Option<&serde_json::Value>,
         etag: Option<&str>,
         what: &str,
+        kind: Kind,
     ) -> Result<Response, ProviderError> {
-        let retryable = method != Method::POST;
+        let retryable = !(kind == Kind::Write && method == Method::POST);
         let mut attempt = 0;
         loop {
-            let wait = match self.send_once(&method, &url, body, etag, what).await {
+            let wait = match self.send_once(&method, &url, body, etag, what, kind).await {
                 Ok(response) => return Ok(response),
                 Err(Attempt::Retry { after, error })
                     if (retryable || matches!(error, ProviderError::RateLimited { .. }))
@@ -400,8 +447,9 @@ impl HttpClient {
     }
 
     /// Waits as pacing and a known-exhausted rate limit require.
-    async fn pace(&self, is_write: bool) -> Result<(), Attempt> {
-        let exhausted = self.lock_state().exhausted_until;
+    async fn pace(&self, kind: Kind) -> Result<(), Attempt> {
+        let is_write = kind == Kind::Write;
+        let exhausted = *self.lock_state().exhausted(kind);
         if let Some(until) = exhausted {
             let now = Timestamp::now();
             if until > now {
@@ -415,7 +463,7 @@ impl HttpClient {
                 }
                 tokio::time::sleep(wait).await;
             }
-            self.lock_state().exhausted_until = None;
+            *self.lock_state().exhausted(kind) = None;
         }
         // The start is reserved before waiting for it, so reads in flight side by side
         // keep the spacing too.
@@ -446,8 +494,9 @@ impl HttpClient {
         body: Option<&serde_json::Value>,
         etag: Option<&str>,
         what: &str,
+        kind: Kind,
     ) -> Result<Response, Attempt> {
-        let is_write = *method != Method::GET;
+        let is_write = kind == Kind::Write;
         // This request's turn at the gate, held until its answer is read.
         let (_alone, _shared);
         if is_write {
@@ -455,7 +504,7 @@ impl HttpClient {
         } else {
             _shared = self.gate.read().await;
         }
-        self.pace(is_write).await?;
+        self.pace(kind).await?;
         let mut request = self
             .client
             .request(method.clone(), url.clone())
@@ -474,7 +523,7 @@ impl HttpClient {
         let status = response.status();
         let headers = response.headers().clone();
         let final_url = response.url().clone();
-        self.note_rate_limit(&headers);
+        self.note_rate_limit(&headers, kind);
         let body = self.read_capped(response, url).await?;
         if status.is_success() || status == StatusCode::NOT_MODIFIED {
             self.lock_state().secondary_strikes = 0;
@@ -509,9 +558,9 @@ impl HttpClient {
     }
 
     /// Remembers an exhausted rate limit so the next request waits for its reset.
-    fn note_rate_limit(&self, headers: &HeaderMap) {
+    fn note_rate_limit(&self, headers: &HeaderMap, kind: Kind) {
         if rate_limit_exhausted(headers) {
-            self.lock_state().exhausted_until = Some(retry_at(headers, None));
+            *self.lock_state().exhausted(kind) = Some(retry_at(headers, None));
         }
     }
 
@@ -680,7 +729,7 @@ fn rate_limit_exhausted(headers: &HeaderMap) -> bool {
 
 /// When a rate limit lifts: `Retry-After`, else the reset header (epoch seconds), else a
 /// minute from now.
-fn retry_at(headers: &HeaderMap, retry_after: Option<Duration>) -> Timestamp {
+pub(crate) fn retry_at(headers: &HeaderMap, retry_after: Option<Duration>) -> Timestamp {
     if let Some(wait) = retry_after {
         return Timestamp::now().plus_seconds(wait.as_secs() as i64);
     }

@@ -10,6 +10,8 @@
 //! - Writes send only the fields that change ([`IssueChanges`]).
 //! - What each tracker does to values ([`Capabilities`]) is written down here, per kind,
 //!   in [`capabilities`]; the merge and push planning consult it.
+//! - A bulk first import ([`Provider::import_page`], GitHub's GraphQL) yields issues and
+//!   comments exactly as the REST listings convert them; incremental rounds stay on REST.
 
 pub mod capabilities;
 pub mod gitea;
@@ -90,6 +92,27 @@ pub struct PageValidator {
     pub etag: String,
     pub next: Option<String>,
     pub full: bool,
+}
+
+/// One page of a bulk first import ([`Provider::import_page`]): issues in a stable
+/// order (oldest created first) with their comments, as far as they fit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportPage {
+    /// Issues only, never pull requests, as [`Provider::list_issues`] converts them.
+    pub issues: Vec<RemoteIssue>,
+    /// Comments of those issues, as [`Provider::list_issue_comments`] converts them.
+    pub comments: Vec<RemoteComment>,
+    /// Issues of this page that have more comments than came with it: the caller fetches
+    /// theirs with [`Provider::list_issue_comments`].
+    pub comments_incomplete: Vec<u64>,
+    /// The next page's token, if any (opaque).
+    pub next: Option<String>,
+    /// The rate-limit points this page cost, when the tracker says.
+    pub cost: Option<u64>,
+    /// The newest `updated_at` of any issue in the repository when the page was served,
+    /// by the tracker's clock: whatever changes after the import began is newer, so the
+    /// cursors of the first import go no further than the first page's.
+    pub newest_update: Option<Timestamp>,
 }
 
 /// How a tracker lists comments.
@@ -263,6 +286,8 @@ pub enum ProviderError {
     TooLarge { host: String, limit_mib: usize },
     #[error("{host} keeps paging: {problem}; stopped (what is stored stays)")]
     EndlessListing { host: String, problem: String },
+    #[error("{host} refused the query: {message}")]
+    QueryFailed { host: String, message: String },
     #[error("{0}")]
     InvalidInput(String),
     #[error("the tracker answered a write with an unexpected status {status} for {url}")]
@@ -294,7 +319,8 @@ impl ProviderError {
             Self::Decode { .. }
             | Self::ForeignLink { .. }
             | Self::TooLarge { .. }
-            | Self::EndlessListing { .. } => "bad_response",
+            | Self::EndlessListing { .. }
+            | Self::QueryFailed { .. } => "bad_response",
             Self::InvalidInput(_) => "invalid_input",
             Self::UnexpectedStatus { .. } => "bad_response",
         }
@@ -391,6 +417,18 @@ pub trait Provider: Send + Sync {
         full_path: &str,
         number: u64,
     ) -> Result<Vec<RemoteComment>, ProviderError>;
+
+    /// One page of a bulk first import of every issue with its comments (`cursor`: the
+    /// previous page's `next`). `None`: this tracker (or this connection: anonymous, or
+    /// an instance without the endpoint) offers none, and the caller lists by REST.
+    async fn import_page(
+        &self,
+        full_path: &str,
+        cursor: Option<&str>,
+    ) -> Result<Option<ImportPage>, ProviderError> {
+        let _ = (full_path, cursor);
+        Ok(None)
+    }
 
     /// Changes the given fields and returns the issue as the tracker now has it.
     /// `expected` is the version the changes were based on; trackers with

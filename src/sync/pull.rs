@@ -14,6 +14,11 @@
 //!   changed, a transfer in) gets its existing comments once, per issue: the
 //!   repository-wide comment cursor has passed them, skipping them because the issue was
 //!   not mirrored then.
+//! - A first import of a whole repository (no filter, nothing mirrored yet) goes by the
+//!   tracker's bulk import where it has one ([`bulk_import`]: GitHub's GraphQL): each
+//!   page's issues and comments in one transaction with the pull's progress; its cursors
+//!   stop at the newest update the tracker reported when the import began. Every other
+//!   pull lists by REST.
 //! - The store lock is never held across a network call. A listing asks for its next
 //!   page before it stores the current one ([`overlapped`]); the answer is used only
 //!   after the current page is committed, so pages are still stored in order.
@@ -55,6 +60,18 @@ pub async fn pull_repo(
     progress: &(dyn Fn(SyncEvent) + Send + Sync),
 ) -> Result<(), SyncError> {
     report.full = plan.full;
+    if bulk_import(
+        store, provider, web_url, policy, repo, &plan, report, progress,
+    )
+    .await?
+    {
+        return Ok(());
+    }
+    // A bulk import no longer offered (the token was removed) starts over by REST.
+    let plan = PullPlan {
+        start_page: plan.start_page.filter(|p| !p.starts_with(BULK_IMPORT_PAGE)),
+        ..plan
+    };
     // Comments were pulled before: an issue that enters the mirror now (a label added,
     // a filter changed, a transfer in) has comments older than the comment cursor.
     let comments_pulled_before = repos::pull_state(lock(store).conn(), repo.id)?
@@ -262,6 +279,139 @@ pub async fn pull_repo(
         }
     }
     Ok(())
+}
+
+/// How the page token of an interrupted bulk import starts, in the pull's progress.
+const BULK_IMPORT_PAGE: &str = "bulk-import:";
+
+/// A first import by [`Provider::import_page`], when the tracker offers one and this is
+/// a first import of a whole repository (or the resumption of one); `false` when it
+/// did nothing and the listing goes by REST.
+///
+/// Each page is stored in one transaction: its issues, their comments (those that did
+/// not fit in the page fetched by REST first) and the progress. The issue and comment
+/// cursors end at the newest update the first page reported (kept in the progress as
+/// its high water): anything changed during the import is newer, and the next
+/// incremental round lists it.
+#[allow(clippy::too_many_arguments)]
+async fn bulk_import(
+    store: &Mutex<Store>,
+    provider: &dyn Provider,
+    web_url: &str,
+    policy: ConflictPolicy,
+    repo: &Repo,
+    plan: &PullPlan,
+    report: &mut RepoReport,
+    progress: &(dyn Fn(SyncEvent) + Send + Sync),
+) -> Result<bool, SyncError> {
+    let whole = plan.listing.labels.is_empty() && plan.listing.milestone.is_none();
+    if !plan.full || !whole || provider.comment_listing() != CommentListing::RepoWide {
+        return Ok(false);
+    }
+    let mut cursor = match plan.start_page.as_deref() {
+        Some(page) => match page.strip_prefix(BULK_IMPORT_PAGE) {
+            Some(cursor) => Some(cursor.to_string()),
+            None => return Ok(false),
+        },
+        None => {
+            let db = lock(store);
+            let state = repos::pull_state(db.conn(), repo.id)?;
+            let first = state.issues_cursor.is_none()
+                && state.comments_cursor.is_none()
+                && issues::present_numbers(db.conn(), repo.id)?.is_empty();
+            if !first {
+                return Ok(false);
+            }
+            None
+        }
+    };
+    let mut newest = plan.high_water;
+    let mut guard = PageGuard::default();
+    let mut observer = Observer::new(lock(store).conn(), repo, web_url, policy)?;
+    loop {
+        let Some(page) = provider
+            .import_page(&repo.full_path, cursor.as_deref())
+            .await?
+        else {
+            return Ok(false);
+        };
+        if cursor.is_none() {
+            newest = page.newest_update;
+        }
+        let mut comments = page.comments;
+        for &number in &page.comments_incomplete {
+            comments.retain(|c| c.issue_number != number);
+            comments.extend(
+                provider
+                    .list_issue_comments(&repo.full_path, number)
+                    .await?,
+            );
+        }
+        let endless_listing = match &page.next {
+            Some(next) => guard.go_on(Some(next)).err(),
+            None => None,
+        };
+        let now = Timestamp::now();
+        lock(store).write_deferring_search(|tx| -> Result<(), SyncError> {
+            for issue in &page.issues {
+                let observed = observer.observe(tx, issue, now)?;
+                report.count(&observed);
+            }
+            for comment in &comments {
+                if let Some(issue_id) = issues::id_by_number(tx, repo.id, comment.issue_number)? {
+                    store_comment(tx, web_url, repo.connection_id, issue_id, comment, report)?;
+                }
+            }
+            match &page.next {
+                Some(next) => repos::save_progress(
+                    tx,
+                    repo.id,
+                    &InFlightPull {
+                        since: None,
+                        next_page: format!("{BULK_IMPORT_PAGE}{next}"),
+                        high_water: newest,
+                        full: true,
+                        started_at: plan.started_at,
+                    },
+                )?,
+                None => repos::finish_issue_pull(tx, repo.id, newest, false, now)?,
+            }
+            Ok(())
+        })?;
+        report.fetched += page.issues.len();
+        progress(SyncEvent::IssuesFetched {
+            repo: repo_label(repo),
+            fetched: report.fetched,
+            total: None,
+        });
+        if let Some(problem) = endless_listing {
+            return Err(endless(web_url, problem).into());
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let labels = provider.list_labels(&repo.full_path).await?;
+    let milestones = provider.list_milestones(&repo.full_path).await?;
+    lock(store)
+        .write_deferring_search(|tx| labels::replace_for_repo(tx, repo.id, &labels, &milestones))?;
+    reconcile(
+        store,
+        provider,
+        web_url,
+        policy,
+        repo,
+        plan.started_at,
+        report,
+    )
+    .await?;
+    // This ordinary write rebuilds the search rows the pages queued.
+    lock(store).write(|tx| match newest {
+        Some(cursor) => repos::advance_comments_cursor(tx, repo.id, cursor),
+        None => Ok(()),
+    })?;
+    Ok(true)
 }
 
 /// Fetches the comments of every issue whose `updated_at` moved past its last comment

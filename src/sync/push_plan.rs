@@ -220,6 +220,7 @@ pub fn on_push_failure(
         | ProviderError::ForeignLink { .. }
         | ProviderError::TooLarge { .. }
         | ProviderError::EndlessListing { .. }
+        | ProviderError::QueryFailed { .. }
         | ProviderError::InvalidInput(_)
         | ProviderError::UnexpectedStatus { .. } => FailureAction::Fail,
     }

@@ -140,7 +140,25 @@
 //! - Lists: labels by id (creation order), milestones by due date then number (none has a due
 //!   date here), assignees and `/user/repos` by login/full name, case-insensitively.
 //! - `/meta` answers anonymously with `installed_version` (GHES).
-//! - Not modelled: GraphQL, reactions, locking, issue types and fields, sub-issues, editing or
+//! - GraphQL (`POST {web}/api/graphql`, GHES's place; api.github.com's is `/graphql`): the one
+//!   query the adapter sends, recognised by its operation name `IssueSyncImport` (any other
+//!   operation answers 200 with an `errors` entry, as GitHub answers a query it cannot run;
+//!   a body that is not JSON 400 `Problems parsing JSON`). It answers in the schema's shape
+//!   (`repository.issues` with `pageInfo { hasNextPage endCursor }`, `nodes`, `totalCount`,
+//!   enum values such as `OPEN`, `NOT_PLANNED`), never listing pull requests, oldest
+//!   created first; cursors are opaque and name the last issue of the page (a keyset: an
+//!   issue created meanwhile lands on a later page). Costs follow GitHub's rate-limit page
+//!   ("add up the requests needed to fill each connection, assuming each reaches its
+//!   `first`; divide by 100 and round; at least 1"): 1 for `issues`, 1 for `latest`, 3 per
+//!   requested issue. They are drawn from a separate `graphql` budget of 5,000 points an
+//!   hour, reported in `rateLimit { cost remaining resetAt }` and in `x-ratelimit-*`
+//!   headers with `x-ratelimit-resource: graphql`; a spent budget answers 200 with
+//!   `errors: [{type: RATE_LIMITED}]` and `x-ratelimit-remaining: 0` (GitHub docs: "the
+//!   response status will still be 200"; github/docs#22607). No token: 401 `This endpoint
+//!   requires you to be authenticated.`; a bad one 401 `Bad credentials`. `first` above 100
+//!   is an error (`EXCESSIVE_PAGINATION`), an unknown repository `NOT_FOUND`.
+//!   [`FakeGitHub::disable_graphql`] makes the endpoint 404 (an instance without it).
+//! - Not modelled: reactions, locking, issue types and fields, sub-issues, editing or
 //!   deleting comments through the API, `If-Modified-Since`, media types, API versions, OAuth
 //!   scopes, organisations' members and teams, forks, the 1000-result search cap.
 #![allow(dead_code)]
@@ -182,6 +200,10 @@ pub const DOCS_ROOT: &str = "https://docs.github.com/rest";
 pub const NEW_LABEL_COLOR: &str = "ededed";
 /// Most assignees an issue may have.
 pub const MAX_ASSIGNEES: usize = 10;
+/// GraphQL points per hour with a token.
+pub const GRAPHQL_POINTS: u64 = 5000;
+const DOC_GRAPHQL_AUTH: &str =
+    "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql";
 
 const ID_BASE_REPO: u64 = 1000;
 const ID_BASE_ISSUE: u64 = 100_000;
@@ -530,6 +552,25 @@ impl FakeGitHub {
     }
 
     /// Every request received so far with its arrival time, in order.
+    /// `POST /api/graphql` answers 404 from now on, as on an instance without GraphQL.
+    pub fn disable_graphql(&self) {
+        self.shared.world().graphql_disabled = true;
+    }
+
+    /// The GraphQL points charged so far (the sum of the answers' `rateLimit.cost`).
+    pub fn graphql_points(&self) -> u64 {
+        self.shared.world().graphql_points
+    }
+
+    /// After `ok` more GraphQL queries answered as usual, the next one answers 200 with
+    /// `errors: [{"type": kind, "message"}]`.
+    pub fn graphql_error_after(&self, ok: usize, kind: &str, message: &str) {
+        let mut w = self.shared.world();
+        w.graphql_script.extend(std::iter::repeat_n(None, ok));
+        w.graphql_script
+            .push_back(Some((kind.to_string(), message.to_string())));
+    }
+
     pub fn request_log(&self) -> Vec<TimedRequest> {
         self.shared.world().requests.clone()
     }
@@ -952,6 +993,13 @@ struct World {
     buckets: HashMap<(String, &'static str), Bucket>,
     search_lag: std::time::Duration,
     hooks: super::fake_hooks::Hooks,
+    /// `POST /api/graphql` answers 404 ([`FakeGitHub::disable_graphql`]).
+    graphql_disabled: bool,
+    /// Points charged to GraphQL queries so far (their `rateLimit.cost`).
+    graphql_points: u64,
+    /// What the next GraphQL queries answer, one entry each: `None` as usual, `Some`
+    /// 200 with `errors: [{type, message}]`.
+    graphql_script: std::collections::VecDeque<Option<(String, String)>>,
     /// The full order of a listing (issue numbers or comment indexes) by repository and
     /// query (`page` aside), as the last request computed it: the next pages of a
     /// listing cost their page, as a real server's indexes make them, instead of a sort
@@ -1003,6 +1051,9 @@ impl World {
             buckets: HashMap::new(),
             search_lag: std::time::Duration::ZERO,
             hooks: Default::default(),
+            graphql_disabled: false,
+            graphql_points: 0,
+            graphql_script: Default::default(),
             listings: Default::default(),
         }
     }
@@ -1914,7 +1965,13 @@ async fn handle(
     req: Request,
 ) -> Response {
     let arrived = Instant::now();
-    let _in_flight = shared.in_flight.enter(req.method()).await;
+    // A GraphQL query is a read, though POSTed.
+    let counted_as = if req.uri().path() == "/api/graphql" {
+        &Method::GET
+    } else {
+        req.method()
+    };
+    let _in_flight = shared.in_flight.enter(counted_as).await;
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
     let query = parse_pairs(parts.uri.query().unwrap_or(""));
@@ -2050,7 +2107,9 @@ fn answer(
     let search = api_path
         .as_deref()
         .is_some_and(|p| p.starts_with("/search/"));
+    let graphql = path == "/api/graphql";
     let (resource, window, limit) = match (search, authed) {
+        _ if graphql => ("graphql", 3600, GRAPHQL_POINTS),
         (true, true) => ("search", 60, SEARCH_LIMIT_AUTHENTICATED),
         (true, false) => ("search", 60, SEARCH_LIMIT_ANONYMOUS),
         (false, true) => ("core", 3600, w.core_limits.0),
@@ -2083,6 +2142,13 @@ fn answer(
         let e = gh_err(status, message, DOCS_ROOT);
         return (
             build_response(status, Some(e.body.to_string()), &headers),
+            None,
+            false,
+        );
+    }
+    if graphql && !w.graphql_disabled && w.rate_limit_count == 0 {
+        return (
+            graphql_answer(w, urls, &identity, doer, method, parsed, headers),
             None,
             false,
         );
@@ -2293,6 +2359,306 @@ fn web_page(w: &World, method: &Method, path: &str) -> Response {
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
         .body(Body::from(text))
         .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// GraphQL
+
+/// A GraphQL error entry.
+fn graphql_error(kind: &str, message: &str) -> Value {
+    json!({ "type": kind, "message": message, "locations": [{ "line": 1, "column": 1 }] })
+}
+
+/// Answers `POST /api/graphql` (see the module doc).
+fn graphql_answer(
+    w: &mut World,
+    urls: &Urls,
+    identity: &str,
+    doer: Result<Option<u64>, ()>,
+    method: &Method,
+    parsed: Option<Result<Value, ()>>,
+    mut headers: Vec<(String, String)>,
+) -> Response {
+    let reply = |status: StatusCode, body: Value, headers: &[(String, String)]| {
+        build_response(status, Some(body.to_string()), headers)
+    };
+    let doer = match doer {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            return reply(
+                StatusCode::UNAUTHORIZED,
+                json!({
+                    "message": "This endpoint requires you to be authenticated.",
+                    "documentation_url": DOC_GRAPHQL_AUTH,
+                }),
+                &headers,
+            )
+        }
+        Err(()) => {
+            let e = bad_credentials();
+            return reply(e.status, e.body, &headers);
+        }
+    };
+    let (used, reset) = {
+        let b = w.bucket(identity, "graphql", 3600);
+        (b.used, b.reset)
+    };
+    let reset_at = DateTime::from_timestamp(reset, 0).map(render_time);
+    if *method != Method::POST {
+        return reply(
+            StatusCode::NOT_FOUND,
+            json!({ "message": "Not Found", "documentation_url": DOCS_ROOT }),
+            &headers,
+        );
+    }
+    let body = match parsed {
+        Some(Ok(body)) => body,
+        _ => {
+            return reply(
+                StatusCode::BAD_REQUEST,
+                json!({ "message": "Problems parsing JSON", "documentation_url": DOCS_ROOT }),
+                &headers,
+            )
+        }
+    };
+    if used >= GRAPHQL_POINTS {
+        headers.extend(rate_headers(GRAPHQL_POINTS, used, reset, "graphql"));
+        return reply(
+            StatusCode::OK,
+            json!({ "errors": [{
+                "type": "RATE_LIMITED",
+                "code": "graphql_rate_limit",
+                "message": format!("API rate limit already exceeded for user ID {doer}."),
+            }]}),
+            &headers,
+        );
+    }
+    let operation = body
+        .get("operationName")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let query = body.get("query").and_then(Value::as_str).unwrap_or("");
+    let vars = body.get("variables").cloned().unwrap_or(json!({}));
+    let int = |name: &str| vars.get(name).and_then(Value::as_u64);
+    let text = |name: &str| vars.get(name).and_then(Value::as_str).map(str::to_string);
+    let answer: Result<(u64, Value), Value> = (|| {
+        if operation != "IssueSyncImport" || !query.contains("query IssueSyncImport(") {
+            return Err(graphql_error(
+                "UNKNOWN_OPERATION",
+                "the fake serves the IssueSyncImport query only",
+            ));
+        }
+        if let Some((kind, message)) = w.graphql_script.pop_front().flatten() {
+            return Err(graphql_error(&kind, &message));
+        }
+        let (Some(owner), Some(name)) = (text("owner"), text("name")) else {
+            return Err(graphql_error(
+                "INVALID_VARIABLES",
+                "Variable $owner and $name of type String! were provided invalid values",
+            ));
+        };
+        let mut firsts = [0u64; 3];
+        for (slot, (var, connection)) in firsts.iter_mut().zip([
+            ("issues", "issues"),
+            ("comments", "comments"),
+            ("labels", "labels"),
+        ]) {
+            let n = int(var).unwrap_or(0);
+            if !(1..=100).contains(&n) {
+                return Err(graphql_error(
+                    "EXCESSIVE_PAGINATION",
+                    &format!(
+                        "Requesting {n} records on the `{connection}` connection exceeds the                          `first` limit of 100 records."
+                    ),
+                ));
+            }
+            *slot = n;
+        }
+        let [issues_first, comments_first, labels_first] = firsts;
+        let cost = ((2 + issues_first * 3) as f64 / 100.0).round().max(1.0) as u64;
+        let ri = w
+            .repo_by_path(&format!("{owner}/{name}"))
+            .filter(|&ri| w.can_read(ri, Some(doer)))
+            .ok_or_else(|| {
+                graphql_error(
+                    "NOT_FOUND",
+                    &format!("Could not resolve to a Repository with the name '{owner}/{name}'."),
+                )
+            })?;
+        let after = match vars.get("after") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_str().and_then(graphql_cursor_id).ok_or_else(|| {
+                graphql_error(
+                    "INVALID_CURSOR_ARGUMENTS",
+                    &format!("`{v}` does not appear to be a valid cursor."),
+                )
+            })?),
+        };
+        Ok((
+            cost,
+            graphql_issue_page(
+                w,
+                urls,
+                ri,
+                after,
+                issues_first as usize,
+                comments_first as usize,
+                labels_first as usize,
+            ),
+        ))
+    })();
+    let (cost, data, errors) = match answer {
+        Ok((cost, repository)) => (cost, Some(repository), None),
+        Err(error) => (1, None, Some(error)),
+    };
+    let used = {
+        let b = w.bucket(identity, "graphql", 3600);
+        b.used += cost;
+        b.used
+    };
+    w.graphql_points += cost;
+    headers.extend(rate_headers(GRAPHQL_POINTS, used, reset, "graphql"));
+    let rate_limit = json!({
+        "cost": cost,
+        "remaining": GRAPHQL_POINTS.saturating_sub(used),
+        "resetAt": reset_at,
+    });
+    let mut answer = json!({
+        "data": { "rateLimit": rate_limit, "repository": data },
+    });
+    if let Some(error) = errors {
+        answer["errors"] = json!([error]);
+    }
+    reply(StatusCode::OK, answer, &headers)
+}
+
+/// The issue id an opaque cursor names.
+fn graphql_cursor_id(cursor: &str) -> Option<u64> {
+    let bytes: Vec<u8> = (0..cursor.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(cursor.get(i..i + 2)?, 16).ok())
+        .collect::<Option<_>>()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("cursor:v2:")?
+        .parse()
+        .ok()
+}
+
+fn graphql_cursor(id: u64) -> String {
+    format!("cursor:v2:{id}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// An `Actor` (login, avatar, the REST id as `databaseId`).
+fn graphql_actor(urls: &Urls, w: &World, id: u64) -> Value {
+    match w.user(id) {
+        Some(u) => json!({
+            "login": u.login,
+            "avatarUrl": format!("{}/avatars/u/{}?v=4", urls.web, u.id),
+            "databaseId": u.id,
+        }),
+        None => Value::Null,
+    }
+}
+
+/// `repository { latest issues }` of the import query.
+fn graphql_issue_page(
+    w: &World,
+    urls: &Urls,
+    ri: usize,
+    after: Option<u64>,
+    first: usize,
+    comments_first: usize,
+    labels_first: usize,
+) -> Value {
+    let r = &w.repos[ri];
+    let full = w.full_name(ri);
+    // Oldest created first: ids grow with creation.
+    let mut issues: Vec<&IssueRec> = r.issues.values().filter(|i| !i.is_pull).collect();
+    issues.sort_by_key(|i| i.id);
+    let latest = issues.iter().map(|i| i.updated_at).max();
+    let rest: Vec<&IssueRec> = issues
+        .into_iter()
+        .filter(|i| after.is_none_or(|a| i.id > a))
+        .collect();
+    let page: Vec<&IssueRec> = rest.iter().take(first).copied().collect();
+    let has_next = rest.len() > page.len();
+    let wanted: BTreeSet<u64> = page.iter().map(|i| i.number).collect();
+    let mut comments: HashMap<u64, Vec<&CommentRec>> = HashMap::new();
+    for c in r
+        .comments
+        .iter()
+        .filter(|c| wanted.contains(&c.issue_number))
+    {
+        comments.entry(c.issue_number).or_default().push(c);
+    }
+    let enum_value = |s: &str| s.to_ascii_uppercase();
+    let nodes: Vec<Value> = page
+        .iter()
+        .map(|i| {
+            let mut of_issue = comments.remove(&i.number).unwrap_or_default();
+            of_issue.sort_by_key(|c| c.id);
+            let labels: Vec<&LabelRec> = i.labels.iter().filter_map(|&l| r.label(l)).collect();
+            json!({
+                "databaseId": i.id,
+                "number": i.number,
+                "title": i.title,
+                "body": i.body,
+                "url": format!("{}/{full}/issues/{}", urls.web, i.number),
+                "state": if i.closed { "CLOSED" } else { "OPEN" },
+                "stateReason": i.state_reason.as_deref().map(enum_value),
+                "createdAt": t(i.created_at),
+                "updatedAt": t(i.updated_at),
+                "closedAt": t_opt(i.closed_at),
+                "author": graphql_actor(urls, w, i.author),
+                "labels": {
+                    "totalCount": labels.len(),
+                    "nodes": labels.iter().take(labels_first).map(|l| json!({
+                        "name": l.name,
+                        "color": l.color,
+                        "description": l.description,
+                    })).collect::<Vec<_>>(),
+                },
+                "assignees": {
+                    "nodes": i.assignees.iter().take(10)
+                        .map(|&a| graphql_actor(urls, w, a)).collect::<Vec<_>>(),
+                },
+                "milestone": i.milestone.and_then(|m| r.milestone(m)).map(|m| json!({
+                    "number": m.number,
+                    "title": m.title,
+                    "state": if m.closed { "CLOSED" } else { "OPEN" },
+                    "dueOn": Value::Null,
+                })),
+                "comments": {
+                    "totalCount": of_issue.len(),
+                    "nodes": of_issue.iter().take(comments_first).map(|c| json!({
+                        "databaseId": c.id,
+                        "body": c.body,
+                        "url": format!(
+                            "{}/{full}/issues/{}#issuecomment-{}",
+                            urls.web, c.issue_number, c.id
+                        ),
+                        "createdAt": t(c.created_at),
+                        "updatedAt": t(c.updated_at),
+                        "author": graphql_actor(urls, w, c.author),
+                    })).collect::<Vec<_>>(),
+                },
+            })
+        })
+        .collect();
+    json!({
+        "latest": { "nodes": latest.map(|at| vec![json!({ "updatedAt": t(at) })]).unwrap_or_default() },
+        "issues": {
+            "pageInfo": {
+                "hasNextPage": has_next,
+                "endCursor": page.last().map(|i| graphql_cursor(i.id)),
+            },
+            "nodes": nodes,
+        },
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
