@@ -205,13 +205,16 @@ fn sync(cli: &Cli) -> Duration {
 }
 
 /// Listing requests (of issues, comments, notes) among `seen`.
+/// A GitHub first import goes by GraphQL: each import query (one point each at 49
+/// issues a page, by GitHub's cost formula) counts as one listing.
 fn listings(seen: &[SeenRequest]) -> usize {
     seen.iter()
-        .filter(|r| r.method == "GET")
         .filter(|r| {
-            r.path.ends_with("/issues")
-                || r.path.ends_with("/comments")
-                || r.path.ends_with("/notes")
+            (r.method == "GET"
+                && (r.path.ends_with("/issues")
+                    || r.path.ends_with("/comments")
+                    || r.path.ends_with("/notes")))
+                || (r.method == "POST" && r.path == "/api/graphql")
         })
         .count()
 }
@@ -311,7 +314,14 @@ fn requests(scale: &Scale, rows: &mut Vec<Row>, out: &mut Vec<Value>) {
             let label = format!("{kind}, {issues} issues, {comments} comments");
             row(
                 rows,
-                &format!("first import: list requests ({label})"),
+                &format!(
+                    "first import: list requests ({label}){}",
+                    if kind == ProviderKind::Github {
+                        " — GraphQL import queries, 1 point each, against the REST bound"
+                    } else {
+                        ""
+                    }
+                ),
                 first_listings,
                 bound,
                 Some(first_listings as f64 / bound as f64),

@@ -328,11 +328,18 @@ async fn bulk_import(
     let mut newest = plan.high_water;
     let mut guard = PageGuard::default();
     let mut observer = Observer::new(lock(store).conn(), repo, web_url, policy)?;
+    // The next page's answer, asked for while this page was stored.
+    let mut prefetched = None;
     loop {
-        let Some(page) = provider
-            .import_page(&repo.full_path, cursor.as_deref())
-            .await?
-        else {
+        let answer = match prefetched.take() {
+            Some(answer) => answer?,
+            None => {
+                provider
+                    .import_page(&repo.full_path, cursor.as_deref())
+                    .await?
+            }
+        };
+        let Some(page) = answer else {
             return Ok(false);
         };
         if cursor.is_none() {
@@ -352,32 +359,42 @@ async fn bulk_import(
             None => None,
         };
         let now = Timestamp::now();
-        lock(store).write_deferring_search(|tx| -> Result<(), SyncError> {
-            for issue in &page.issues {
-                let observed = observer.observe(tx, issue, now)?;
-                report.count(&observed);
-            }
-            for comment in &comments {
-                if let Some(issue_id) = issues::id_by_number(tx, repo.id, comment.issue_number)? {
-                    store_comment(tx, web_url, repo.connection_id, issue_id, comment, report)?;
+        let next_fetch = page
+            .next
+            .as_deref()
+            .filter(|_| endless_listing.is_none())
+            .map(|next| provider.import_page(&repo.full_path, Some(next)));
+        let (stored, next_answer) = overlapped(next_fetch, || {
+            lock(store).write_deferring_search(|tx| -> Result<(), SyncError> {
+                for issue in &page.issues {
+                    let observed = observer.observe(tx, issue, now)?;
+                    report.count(&observed);
                 }
-            }
-            match &page.next {
-                Some(next) => repos::save_progress(
-                    tx,
-                    repo.id,
-                    &InFlightPull {
-                        since: None,
-                        next_page: format!("{BULK_IMPORT_PAGE}{next}"),
-                        high_water: newest,
-                        full: true,
-                        started_at: plan.started_at,
-                    },
-                )?,
-                None => repos::finish_issue_pull(tx, repo.id, newest, false, now)?,
-            }
-            Ok(())
-        })?;
+                for comment in &comments {
+                    if let Some(issue_id) = issues::id_by_number(tx, repo.id, comment.issue_number)?
+                    {
+                        store_comment(tx, web_url, repo.connection_id, issue_id, comment, report)?;
+                    }
+                }
+                match &page.next {
+                    Some(next) => repos::save_progress(
+                        tx,
+                        repo.id,
+                        &InFlightPull {
+                            since: None,
+                            next_page: format!("{BULK_IMPORT_PAGE}{next}"),
+                            high_water: newest,
+                            full: true,
+                            started_at: plan.started_at,
+                        },
+                    )?,
+                    None => repos::finish_issue_pull(tx, repo.id, newest, false, now)?,
+                }
+                Ok(())
+            })
+        })
+        .await;
+        stored?;
         report.fetched += page.issues.len();
         progress(SyncEvent::IssuesFetched {
             repo: repo_label(repo),
@@ -388,7 +405,10 @@ async fn bulk_import(
             return Err(endless(web_url, problem).into());
         }
         match page.next {
-            Some(next) => cursor = Some(next),
+            Some(next) => {
+                cursor = Some(next);
+                prefetched = next_answer;
+            }
             None => break,
         }
     }

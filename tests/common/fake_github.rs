@@ -2028,8 +2028,10 @@ async fn handle(
         if let Some(r) = w.requests.get_mut(index) {
             r.status = Some(answered.0.status().as_u16());
         }
-        let listing = parts.method == Method::GET
-            && (path.ends_with("/issues") || path.ends_with("/issues/comments"));
+        // GraphQL here only reads (the import query); its points are not content.
+        let listing = (parts.method == Method::GET
+            && (path.ends_with("/issues") || path.ends_with("/issues/comments")))
+            || (parts.method == Method::POST && path == "/api/graphql");
         if !listing {
             w.listings.get_mut().clear();
         }
@@ -2576,24 +2578,46 @@ fn graphql_issue_page(
 ) -> Value {
     let r = &w.repos[ri];
     let full = w.full_name(ri);
-    // Oldest created first: ids grow with creation.
-    let mut issues: Vec<&IssueRec> = r.issues.values().filter(|i| !i.is_pull).collect();
-    issues.sort_by_key(|i| i.id);
-    let latest = issues.iter().map(|i| i.updated_at).max();
-    let rest: Vec<&IssueRec> = issues
-        .into_iter()
-        .filter(|i| after.is_none_or(|a| i.id > a))
-        .collect();
-    let page: Vec<&IssueRec> = rest.iter().take(first).copied().collect();
-    let has_next = rest.len() > page.len();
-    let wanted: BTreeSet<u64> = page.iter().map(|i| i.number).collect();
-    let mut comments: HashMap<u64, Vec<&CommentRec>> = HashMap::new();
-    for c in r
-        .comments
+    // Oldest created first: ids grow with creation. The order, and the comments by
+    // issue, are remembered between the pages of an import (`World::listing_order`).
+    let order = w.listing_order("graphql-issues", ri, &[], || {
+        let mut issues: Vec<&IssueRec> = r.issues.values().filter(|i| !i.is_pull).collect();
+        issues.sort_by_key(|i| i.id);
+        issues.iter().map(|i| i.number).collect()
+    });
+    let by_issue = w.listing_order("graphql-comments", ri, &[], || {
+        let mut indexes: Vec<usize> = (0..r.comments.len()).collect();
+        indexes.sort_by_key(|&k| (r.comments[k].issue_number, r.comments[k].id));
+        indexes.into_iter().map(|k| k as u64).collect()
+    });
+    // What GitHub answers from an index: remembered like the orders (in microseconds).
+    let latest = w
+        .listing_order("graphql-latest", ri, &[], || {
+            r.issues
+                .values()
+                .filter(|i| !i.is_pull)
+                .map(|i| i.updated_at.timestamp_micros() as u64)
+                .max()
+                .into_iter()
+                .collect()
+        })
+        .first()
+        .and_then(|&micros| DateTime::from_timestamp_micros(micros as i64));
+    let start = after.map_or(0, |a| order.partition_point(|n| r.issues[n].id <= a));
+    let page: Vec<&IssueRec> = order[start..]
         .iter()
-        .filter(|c| wanted.contains(&c.issue_number))
-    {
-        comments.entry(c.issue_number).or_default().push(c);
+        .take(first)
+        .map(|n| &r.issues[n])
+        .collect();
+    let has_next = order.len() > start + page.len();
+    let mut comments: HashMap<u64, Vec<&CommentRec>> = HashMap::new();
+    for i in &page {
+        let from = by_issue.partition_point(|&k| r.comments[k as usize].issue_number < i.number);
+        let of_issue = by_issue[from..]
+            .iter()
+            .map(|&k| &r.comments[k as usize])
+            .take_while(|c| c.issue_number == i.number);
+        comments.entry(i.number).or_default().extend(of_issue);
     }
     let enum_value = |s: &str| s.to_ascii_uppercase();
     let nodes: Vec<Value> = page
