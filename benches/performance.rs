@@ -758,6 +758,76 @@ fn import_and_queries(scale: &Scale, rows: &mut Vec<Row>, out: &mut Value) {
     });
 }
 
+/// The desktop benchmark's figures (`scripts/bench-desktop.sh` writes
+/// `bench-results/desktop.json`), as rows beside the others, when it has run.
+fn desktop_rows(rows: &mut Vec<Row>) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-results/desktop.json");
+    let Some(d) = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+    else {
+        return;
+    };
+    let issues = d["issues"].as_u64().unwrap_or(0);
+    let date = d["measured_at"]
+        .as_str()
+        .unwrap_or("")
+        .get(..10)
+        .unwrap_or("");
+    let source = format!("scripts/bench-desktop.sh, {date}");
+    let paint = &d["first_paint"];
+    if let (Some(median), Some(max)) = (
+        paint["from_process_start_median_ms"].as_f64(),
+        paint["from_process_start_max_ms"].as_f64(),
+    ) {
+        row(
+            rows,
+            &format!("first paint of the list at {issues} issues (desktop, Xvfb)"),
+            format!(
+                "{median:.0} ms median, {max:.0} max, from the app's start ({} launches; the UI alone: {:.0} ms median; without the DMA-BUF renderer: {:.0} ms; {source})",
+                paint["launches"].as_array().map_or(0, Vec::len),
+                paint["ui_only_median_ms"].as_f64().unwrap_or(f64::NAN),
+                d["without_dmabuf_renderer"]["first_paint"]["from_process_start_median_ms"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN),
+            ),
+            "300 ms",
+            Some(max / 300.0),
+        );
+    }
+    let scroll = &d["scroll"];
+    if let (Some(fps), Some(p95)) = (scroll["fps"].as_f64(), scroll["p95_frame_ms"].as_f64()) {
+        row(
+            rows,
+            &format!("scroll of the full list at {issues} issues (desktop, Xvfb)"),
+            format!(
+                "{fps:.0} frames/s, p95 frame {p95:.1} ms (a screen per frame; without the DMA-BUF renderer: {:.0} frames/s; {source})",
+                d["without_dmabuf_renderer"]["scroll"]["fps"].as_f64().unwrap_or(f64::NAN)
+            ),
+            "60 fps",
+            Some(60.0 / fps),
+        );
+    }
+    let memory = &d["idle_memory"];
+    if let Some(rss) = memory["rss_median_kib"].as_f64() {
+        row(
+            rows,
+            &format!("idle memory of the app at {issues} issues (desktop, app + WebKit processes)"),
+            format!(
+                "{:.0} MiB RSS, {:.0} MiB PSS; after scrolling the whole list: {:.0} MiB RSS ({source})",
+                rss / 1024.0,
+                memory["pss_median_kib"].as_f64().unwrap_or(f64::NAN) / 1024.0,
+                memory["after_scrolling_the_whole_list"]["rss_kib"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN)
+                    / 1024.0
+            ),
+            "reported",
+            None,
+        );
+    }
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let scale = if quick { &QUICK } else { &FULL };
@@ -770,6 +840,7 @@ fn main() {
         graphql_vs_rest(quick, &mut rows, &mut request_figures);
     }
     import_and_queries(scale, &mut rows, &mut import_figures);
+    desktop_rows(&mut rows);
 
     let machine = format!(
         "{} cores, {}",

@@ -24,6 +24,9 @@
 //! Overrides: `ISSUESYNC_E2E_APP` (the app binary), `ISSUESYNC_TAURI_DRIVER`,
 //! `ISSUESYNC_WEBKIT_DRIVER` (default `/usr/bin/WebKitWebDriver`). With
 //! `ISSUESYNC_SCREENSHOTS=1` the story writes its screenshots to `docs/screenshots/`.
+//!
+//! The desktop benchmark (`benches/desktop.rs`) drives the window with this harness
+//! ([`Desktop::launch_with`] fills the data dir first); timings live there, not here.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -480,7 +483,7 @@ fn dir_bytes(dir: &Path) -> Vec<u8> {
 // ----- selectors ------------------------------------------------------------------------
 
 /// `[data-testid="id"]`
-fn tid(id: &str) -> String {
+pub(crate) fn tid(id: &str) -> String {
     format!("[data-testid=\"{}\"]", css_escape(id))
 }
 
@@ -532,7 +535,7 @@ enum Probe<T> {
 ///
 /// Fields drop in order: the session, the processes (stopped), the keychain entries of
 /// the app's connections (removed once the app is gone), the temp dir (deleted).
-struct Desktop {
+pub(crate) struct Desktop {
     client: Option<Client>,
     driver: DriverProcess,
     _keychain: KeychainGuard,
@@ -540,10 +543,24 @@ struct Desktop {
     test: &'static str,
     app: PathBuf,
     started: Instant,
+    /// When the WebDriver session (which starts the app) was asked for (read by the
+    /// desktop benchmark only).
+    #[allow(dead_code)]
+    pub(crate) session_requested: std::time::SystemTime,
 }
 
 impl Desktop {
     async fn launch(test: &'static str) -> Result<Desktop> {
+        Desktop::launch_with(test, &[], |_| Ok(())).await
+    }
+
+    /// Like [`Desktop::launch`], with `extra_env` for the app and `prepare` filling its
+    /// fresh data dir first (the desktop benchmark puts a big mirror there).
+    pub(crate) async fn launch_with(
+        test: &'static str,
+        extra_env: &[(&str, &str)],
+        prepare: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<Desktop> {
         let app = app_binary()?;
         let tauri_driver = tauri_driver_binary()?;
         let webkit_driver = webkit_driver_binary()?;
@@ -573,6 +590,12 @@ impl Desktop {
         for (_, path) in &env {
             std::fs::create_dir_all(path)?;
         }
+        prepare(&data_dir)?;
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(k, v)| (k.to_string(), PathBuf::from(v))),
+        );
         let log = dir.path().join("driver.log");
         let mut driver = DriverProcess::spawn(&tauri_driver, &webkit_driver, &env, &log)
             .with_context(|| format!("starting {}", tauri_driver.display()))?;
@@ -587,6 +610,7 @@ impl Desktop {
         let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(capabilities);
         let url = driver.url();
+        let session_requested = std::time::SystemTime::now();
         let client = match tokio::time::timeout(LAUNCH, builder.connect(&url)).await {
             Ok(Ok(client)) => client,
             Ok(Err(e)) => bail!(
@@ -607,6 +631,7 @@ impl Desktop {
             test,
             app,
             started: Instant::now(),
+            session_requested,
         };
         desktop.step("window up");
         Ok(desktop)
@@ -632,7 +657,7 @@ impl Desktop {
     }
 
     /// Processes of the app binary under tauri-driver (by `/proc/PID/exe`).
-    fn app_pids(&self) -> Vec<u32> {
+    pub(crate) fn app_pids(&self) -> Vec<u32> {
         let app = std::fs::canonicalize(&self.app).unwrap_or_else(|_| self.app.clone());
         descendants(self.driver.child.id())
             .into_iter()
@@ -643,7 +668,7 @@ impl Desktop {
     }
 
     /// Closes the session and stops every process; returns those that would not stop.
-    async fn quit(&mut self) -> Vec<String> {
+    pub(crate) async fn quit(&mut self) -> Vec<String> {
         if let Some(client) = self.client.take() {
             // Ends the session: WebKitWebDriver closes the app's window.
             let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
@@ -687,7 +712,7 @@ impl Desktop {
     }
 
     /// The session; the story drives the window only before [`Desktop::quit`].
-    fn window(&self) -> &Client {
+    pub(crate) fn window(&self) -> &Client {
         self.client.as_ref().expect("the window is still open")
     }
 
@@ -760,7 +785,7 @@ impl Desktop {
     }
 
     /// Waits until the number of elements matching `css` satisfies `ok`; returns them.
-    async fn wait_count(
+    pub(crate) async fn wait_count(
         &self,
         css: &str,
         what: &str,
@@ -829,7 +854,7 @@ impl Desktop {
 
     /// A screenshot and the page source of the failure (kept in the system temp dir) and
     /// the tail of the driver's and the app's log.
-    async fn evidence(&self) -> String {
+    pub(crate) async fn evidence(&self) -> String {
         let mut lines = Vec::new();
         let stem = std::env::temp_dir().join(format!(
             "issuesync-e2e-{}-{}",
@@ -1145,14 +1170,14 @@ fn alive(pid: u32) -> bool {
     stat(pid).is_some_and(|(state, _)| state != 'Z' && state != 'X')
 }
 
-fn comm(pid: u32) -> String {
+pub(crate) fn comm(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/comm"))
         .map(|c| c.trim().to_string())
         .unwrap_or_default()
 }
 
 /// `root` and every process below it.
-fn descendants(root: u32) -> Vec<u32> {
+pub(crate) fn descendants(root: u32) -> Vec<u32> {
     let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
