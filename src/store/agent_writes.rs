@@ -13,7 +13,7 @@ use super::Result;
 /// # Errors
 /// [`super::StoreError`] on a read failure.
 pub fn for_connection(db: &Db, connection_id: i64) -> Result<Vec<String>> {
-    let mut stmt = db.prepare(
+    let mut stmt = db.prepare_cached(
         "SELECT pattern FROM agent_write_globs WHERE connection_id = ?1 ORDER BY pattern",
     )?;
     let rows = stmt.query_map([connection_id], |r| r.get(0))?;

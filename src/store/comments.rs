@@ -141,7 +141,7 @@ pub fn body(db: &Db, comment_id: i64) -> Result<String> {
 /// # Errors
 /// [`super::StoreError`] on a read failure.
 pub fn for_issue(db: &Db, issue_id: i64) -> Result<Vec<Comment>> {
-    let mut stmt = db.prepare(
+    let mut stmt = db.prepare_cached(
         "SELECT id, remote_id, author, body, created_at, updated_at, remote_url
          FROM comments WHERE issue_id = ?1 ORDER BY created_at, id",
     )?;
@@ -198,7 +198,7 @@ pub fn remember_user(db: &Db, connection_id: i64, user: &User) -> Result<()> {
 /// # Errors
 /// [`super::StoreError`] on a read failure.
 pub fn known_users(db: &Db, connection_id: i64) -> Result<Vec<User>> {
-    let mut stmt = db.prepare(
+    let mut stmt = db.prepare_cached(
         "SELECT remote_id, login, display_name, avatar_url FROM users
          WHERE connection_id = ?1 ORDER BY login",
     )?;

@@ -98,7 +98,7 @@ pub fn delete_all(db: &Db, issue_id: i64) -> Result<()> {
 }
 
 fn select(db: &Db, filter: &str, params: impl rusqlite::Params) -> Result<Vec<StoredConflict>> {
-    let mut stmt = db.prepare(&format!(
+    let mut stmt = db.prepare_cached(&format!(
         "SELECT issue_id, field, base, local, remote, detected_at FROM conflicts {filter}
          ORDER BY detected_at, issue_id, field"
     ))?;

@@ -96,7 +96,8 @@ pub fn insert(db: &Db, new: &NewConnection<'_>) -> Result<Connection> {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn list(db: &Db) -> Result<Vec<Connection>> {
-    let mut stmt = db.prepare(&format!("SELECT {COLUMNS} FROM connections ORDER BY name"))?;
+    let mut stmt =
+        db.prepare_cached(&format!("SELECT {COLUMNS} FROM connections ORDER BY name"))?;
     let rows = stmt.query_map([], from_row)?;
     rows.map(|r| finish(r?)).collect()
 }

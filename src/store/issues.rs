@@ -193,7 +193,7 @@ pub fn fields(db: &Db, id: i64) -> Result<IssueFields> {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?;
     let names = |sql: &str| -> Result<Vec<String>> {
-        let mut stmt = db.prepare(sql)?;
+        let mut stmt = db.prepare_cached(sql)?;
         let rows = stmt.query_map([id], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
@@ -314,7 +314,7 @@ pub fn mark_remote_status(db: &Db, issue_id: i64, status: RemoteStatus) -> Resul
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn present_numbers(db: &Db, repo_id: i64) -> Result<Vec<(i64, u64)>> {
-    let mut stmt = db.prepare(
+    let mut stmt = db.prepare_cached(
         "SELECT id, number FROM issues
          WHERE repo_id = ?1 AND remote_status = 'present' AND number IS NOT NULL
          ORDER BY number",
@@ -332,7 +332,7 @@ pub fn numbers_fetched_since(
     repo_id: i64,
     since: Timestamp,
 ) -> Result<std::collections::HashSet<u64>> {
-    let mut stmt = db.prepare(
+    let mut stmt = db.prepare_cached(
         "SELECT i.number FROM issues i JOIN issue_bases b ON b.issue_id = i.id
          WHERE i.repo_id = ?1 AND b.fetched_at >= ?2",
     )?;
@@ -395,7 +395,7 @@ pub struct CommentsDue {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn comments_due(db: &Db, repo_id: i64) -> Result<Vec<CommentsDue>> {
-    let mut stmt = db.prepare(
+    let mut stmt = db.prepare_cached(
         "SELECT i.id, i.number, b.updated_at, json_extract(b.snapshot, '$.comment_count')
          FROM issues i JOIN issue_bases b ON b.issue_id = i.id
          WHERE i.repo_id = ?1 AND i.remote_status = 'present'
@@ -678,7 +678,7 @@ pub fn list(db: &Db, query: &IssueQuery) -> Result<Vec<Issue>> {
         return Ok(Vec::new());
     }
     let wanted = serde_json::to_string(&ids).map_err(|e| StoreError::corrupt("issue ids", e))?;
-    let mut stmt = db.prepare(&format!(
+    let mut stmt = db.prepare_cached(&format!(
         "{} WHERE i.id IN (SELECT value FROM json_each(?1))",
         issue_select()
     ))?;

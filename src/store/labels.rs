@@ -81,7 +81,7 @@ pub fn upsert_milestone(db: &Db, repo_id: i64, milestone: &Milestone) -> Result<
 /// # Errors
 /// [`super::StoreError`] on a read failure.
 pub fn for_repo(db: &Db, repo_id: i64) -> Result<Vec<Label>> {
-    let mut stmt = db.prepare(
+    let mut stmt = db.prepare_cached(
         "SELECT name, remote_id, color, description FROM labels WHERE repo_id = ?1 ORDER BY name",
     )?;
     let rows = stmt.query_map([repo_id], |r| {
@@ -100,7 +100,7 @@ pub fn for_repo(db: &Db, repo_id: i64) -> Result<Vec<Label>> {
 /// # Errors
 /// [`super::StoreError`] on a read failure.
 pub fn milestones_for_repo(db: &Db, repo_id: i64) -> Result<Vec<Milestone>> {
-    let mut stmt = db.prepare(
+    let mut stmt = db.prepare_cached(
         "SELECT remote_id, title, state, due_on FROM milestones WHERE repo_id = ?1
          ORDER BY coalesce(state, '') = 'closed', title",
     )?;

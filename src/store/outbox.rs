@@ -123,7 +123,7 @@ impl OutboxEntry {
 }
 
 fn query(db: &Db, sql: &str, params: impl rusqlite::Params) -> Result<Vec<OutboxEntry>> {
-    let mut stmt = db.prepare(sql)?;
+    let mut stmt = db.prepare_cached(sql)?;
     let rows = stmt.query_map(params, from_row)?;
     rows.map(|r| finish(r?)).collect()
 }

@@ -122,7 +122,7 @@ pub fn reset_cursors(db: &Db, repo_id: i64) -> Result<()> {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn list(db: &Db, connection_id: Option<i64>) -> Result<Vec<Repo>> {
-    let mut stmt = db.prepare(&format!(
+    let mut stmt = db.prepare_cached(&format!(
         "{SELECT} WHERE ?1 IS NULL OR r.connection_id = ?1 ORDER BY c.name, r.full_path"
     ))?;
     let rows = stmt.query_map([connection_id], from_row)?;

@@ -115,7 +115,7 @@ pub fn append(db: &Db, at: Timestamp, entry: &LogEntry<'_>) -> Result<()> {
 /// # Errors
 /// [`super::StoreError`] on a read failure.
 pub fn recent(db: &Db, limit: u32, issue_id: Option<i64>) -> Result<Vec<LogRecord>> {
-    let mut stmt = db.prepare(
+    let mut stmt = db.prepare_cached(
         "SELECT l.id, l.at, c.name, r.full_path, i.number, l.operation, l.result, l.detail,
                 l.agent
          FROM sync_log l
@@ -161,7 +161,7 @@ pub fn recent(db: &Db, limit: u32, issue_id: Option<i64>) -> Result<Vec<LogRecor
 /// # Errors
 /// [`super::StoreError`] on a read failure.
 pub fn failure_streak(db: &Db, connection_id: i64) -> Result<(u32, Option<String>)> {
-    let mut stmt = db.prepare(
+    let mut stmt = db.prepare_cached(
         "SELECT result, detail FROM sync_log
          WHERE connection_id = ?1 AND operation IN ('pull', 'sync')
          ORDER BY id DESC LIMIT 100",
