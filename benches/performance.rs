@@ -9,9 +9,9 @@
 //! `BENCHMARKS.md` (each beside its bound) and `bench-results/performance.json`.
 //! Timings live here, never in tests.
 //!
-//! `cargo bench --bench performance` runs the full sizes (about ten minutes on two
+//! `cargo bench --bench performance` runs the full sizes (about five minutes on two
 //! cores); `cargo bench --bench performance -- --quick` runs a tenth of them;
-//! `--only-import` skips the request counts (for profiling the import);
+//! `--only-import` skips the request counts (for profiling the import) and writes no file;
 //! `BENCH_KEEP_DATA=DIR` keeps a copy of the imported mirror's data dir there.
 
 #[path = "../tests/common/mod.rs"]
@@ -834,7 +834,8 @@ fn main() {
     let mut rows = Vec::new();
     let mut request_figures = Vec::new();
     let mut import_figures = Value::Null;
-    if !std::env::args().any(|a| a == "--only-import") {
+    let only_import = std::env::args().any(|a| a == "--only-import");
+    if !only_import {
         requests(scale, &mut rows, &mut request_figures);
         many_repos(scale, &mut rows, &mut request_figures);
         graphql_vs_rest(quick, &mut rows, &mut request_figures);
@@ -872,6 +873,10 @@ fn main() {
         );
     }
     print!("{md}");
+    if only_import {
+        // A partial run does not replace the figures of a whole one.
+        return;
+    }
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::write(root.join("BENCHMARKS.md"), md).unwrap();
     let results = json!({
