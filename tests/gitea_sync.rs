@@ -730,8 +730,9 @@ async fn a_search_matching_more_than_the_cap_shows_the_most_recently_mirrored() 
         "the matches shown are the most recently mirrored"
     );
     assert_eq!(ws.count_issues(&query("frobnicator2017")).unwrap(), 1);
-    // Thousands of matches that all hold the word are listed in the list's order
-    // (recently updated first), not ranked: ranking costs a pass over every match.
+    // Thousands of matches that all hold the word (more than `RANKED_BELOW`) are listed
+    // in the list's order (recently updated first), not ranked: ranking costs a pass over
+    // every match.
     let listed = ws.issue_ids(&IssueQuery::default()).unwrap();
     let in_list_order: Vec<i64> = listed.into_iter().filter(|id| shown.contains(id)).collect();
     assert_eq!(

@@ -695,11 +695,7 @@ pub fn list(db: &Db, query: &IssueQuery) -> Result<Vec<Issue>> {
 /// # Errors
 /// [`StoreError`] on a read failure.
 pub fn ids(db: &Db, query: &IssueQuery) -> Result<Vec<i64>> {
-    // A broad search (its newest matches fill the cap) is not ranked: relevance costs a
-    // pass over every match of every word (bm25's document frequencies), 10 ms for a
-    // word in all 100,000 issues, and says little among thousands of issues that all
-    // hold it. It lists the newest matches in the query's order instead.
-    let rank = query.search.is_some() && count(db, query)? < u64::from(SEARCH_RANKED);
+    let rank = query.search.is_some() && count(db, query)? < u64::from(RANKED_BELOW);
     let (sql, values) = ids_sql(query, rank);
     let mut stmt = db.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(values), |r| r.get(0))?;
@@ -736,9 +732,16 @@ fn ids_sql(query: &IssueQuery, rank: bool) -> (String, Vec<Value>) {
 
 /// How many issues a search shows at most: the most recently mirrored matches (a first
 /// import mirrors GitHub and GitLab issues oldest update first), best match first when
-/// they are fewer, else in the list's order. GitHub's own search stops at 1,000
+/// they are fewer than [`RANKED_BELOW`], else in the list's order. GitHub's own search stops at 1,000
 /// results; a search matching more is narrowed by more words or a filter.
 pub const SEARCH_RANKED: u32 = 2_000;
+
+/// A search with fewer matches than this lists the best match first; a broader one lists
+/// its matches in the query's order. Relevance costs a pass over every match of every
+/// word (bm25's document frequencies: 5–10 ms for a word in most of 100,000 issues,
+/// measured in benches/performance.rs), and among a thousand issues that all hold the
+/// words it says little. GitHub's own search returns at most 1,000 results.
+pub const RANKED_BELOW: u32 = 1_000;
 
 /// How many issues match `query` (its `limit` and `offset` aside); a search counts at
 /// most [`SEARCH_RANKED`], the matches it shows.
