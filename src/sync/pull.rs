@@ -238,14 +238,7 @@ pub async fn pull_repo(
     }
 
     if plan.full {
-        // What the repository offers changes rarely: refresh it with each full listing.
-        let labels = provider.list_labels(&repo.full_path).await?;
-        let milestones = provider.list_milestones(&repo.full_path).await?;
-        // Deferring: the queued search rows of the listing wait for the comments.
-        lock(store).write_deferring_search(|tx| {
-            labels::replace_for_repo(tx, repo.id, &labels, &milestones)
-        })?;
-        reconcile(
+        after_full_listing(
             store,
             provider,
             web_url,
@@ -279,6 +272,25 @@ pub async fn pull_repo(
         }
     }
     Ok(())
+}
+
+/// What follows a full listing (REST or bulk import): the repository's labels and
+/// milestones, which change rarely, are refreshed, and the issues the listing lacked are
+/// looked up ([`reconcile`]). Its writes defer the search rows the listing queued.
+async fn after_full_listing(
+    store: &Mutex<Store>,
+    provider: &dyn Provider,
+    web_url: &str,
+    policy: ConflictPolicy,
+    repo: &Repo,
+    started_at: Timestamp,
+    report: &mut RepoReport,
+) -> Result<(), SyncError> {
+    let labels = provider.list_labels(&repo.full_path).await?;
+    let milestones = provider.list_milestones(&repo.full_path).await?;
+    lock(store)
+        .write_deferring_search(|tx| labels::replace_for_repo(tx, repo.id, &labels, &milestones))?;
+    reconcile(store, provider, web_url, policy, repo, started_at, report).await
 }
 
 /// How the page token of an interrupted bulk import starts, in the pull's progress.
@@ -412,11 +424,7 @@ async fn bulk_import(
             None => break,
         }
     }
-    let labels = provider.list_labels(&repo.full_path).await?;
-    let milestones = provider.list_milestones(&repo.full_path).await?;
-    lock(store)
-        .write_deferring_search(|tx| labels::replace_for_repo(tx, repo.id, &labels, &milestones))?;
-    reconcile(
+    after_full_listing(
         store,
         provider,
         web_url,
