@@ -193,6 +193,14 @@ async fn a_graphql_import_mirrors_what_a_rest_import_does() {
         "the issue with {MANY} comments gets the rest by REST"
     );
     assert!(by_graphql.graphql_points() > 0);
+    let label_listings = graphql_seen
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/labels"))
+        .count();
+    assert_eq!(
+        label_listings, 1,
+        "the labels listed for the import serve the refresh at its end"
+    );
     let rest_seen = by_rest.requests();
     assert!(repo_comment_listings(&rest_seen) > 0, "the REST import");
     assert_eq!(by_rest.graphql_points(), 0);

@@ -50,8 +50,9 @@ pub struct GitHub {
     http: HttpClient,
     /// The GraphQL endpoint of the same instance.
     graphql: reqwest::Url,
-    /// The labels of repositories being imported, by lowercase name: GraphQL's labels
-    /// carry no REST id, which the REST listing's do (the conversion must match).
+    /// The labels of repositories being imported, by repository: GraphQL's labels
+    /// carry no REST id, which the REST listing's do (the conversion must match). Listed
+    /// at an import's first page; the label refresh at its end takes them.
     import_labels: std::sync::Mutex<std::collections::HashMap<String, Vec<Label>>>,
 }
 
@@ -191,7 +192,7 @@ impl GitHub {
         let known = match cached {
             Some(known) if !missing(&known) => known,
             _ => {
-                let listed = self.list_labels(full_path).await?;
+                let listed = self.fetch_labels(full_path).await?;
                 self.lock_import_labels()
                     .insert(full_path.to_string(), listed.clone());
                 listed
@@ -206,6 +207,16 @@ impl GitHub {
             }
         }
         Ok(())
+    }
+
+    /// The repository's labels, listed by REST.
+    async fn fetch_labels(&self, full_path: &str) -> Result<Vec<Label>, ProviderError> {
+        self.all_pages(
+            self.repo_url(full_path, &["labels"])?,
+            &format!("labels of {full_path}"),
+            |l: wire::Label| Some(l.into()),
+        )
+        .await
     }
 
     fn issue_comment(response: &Response, number: u64) -> Result<RemoteComment, ProviderError> {
@@ -310,13 +321,14 @@ impl Provider for GitHub {
         Ok(Some(response.json::<wire::Repository>()?.into()))
     }
 
+    /// The labels an import just listed (for [`Self::label_ids`]) when there are some:
+    /// the refresh at the end of the import takes them instead of listing again, and
+    /// the next import lists afresh.
     async fn list_labels(&self, full_path: &str) -> Result<Vec<Label>, ProviderError> {
-        self.all_pages(
-            self.repo_url(full_path, &["labels"])?,
-            &format!("labels of {full_path}"),
-            |l: wire::Label| Some(l.into()),
-        )
-        .await
+        if let Some(listed) = self.lock_import_labels().remove(full_path) {
+            return Ok(listed);
+        }
+        self.fetch_labels(full_path).await
     }
 
     async fn list_milestones(&self, full_path: &str) -> Result<Vec<Milestone>, ProviderError> {
@@ -531,10 +543,11 @@ impl Provider for GitHub {
             return Ok(None);
         };
         let mut page = fetched.page;
-        self.label_ids(full_path, &mut page.issues).await?;
-        if page.next.is_none() {
+        if cursor.is_none() {
+            // Each import lists the labels afresh; the refresh at its end takes them.
             self.lock_import_labels().remove(full_path);
         }
+        self.label_ids(full_path, &mut page.issues).await?;
         // More labels than a page carries: the issue as REST has it.
         for number in fetched.labels_incomplete {
             let whole = self.get_issue(full_path, number).await?;
