@@ -33,6 +33,13 @@ pub fn queue(db: &Db, issue_id: i64) -> Result<()> {
 /// # Errors
 /// [`super::StoreError`] on a write failure.
 pub fn refresh_queued(db: &Db) -> Result<usize> {
+    // Every ordinary write asks; most have queued nothing.
+    let queued: bool = db
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM search_refresh_queue)")?
+        .query_row([], |r| r.get(0))?;
+    if !queued {
+        return Ok(0);
+    }
     db.prepare_cached(
         "DELETE FROM issue_search WHERE rowid IN (SELECT issue_id FROM search_refresh_queue)",
     )?
