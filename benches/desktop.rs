@@ -346,29 +346,8 @@ mod bench {
         }
         let seeded = seeding.elapsed();
 
-        let mut cli = Cli::new();
-        cli.env("ISSUESYNC_TOKEN_T", TOKEN);
-        let url = fake.web_url();
-        let repo = format!("t:{REPO}");
         let syncing = Instant::now();
-        for args in [
-            vec![
-                "connection",
-                "add",
-                "--name",
-                "t",
-                "--provider",
-                "github",
-                "--url",
-                &url,
-                "--token-env",
-            ],
-            vec!["repo", "add", &repo],
-            vec!["sync", "--json"],
-        ] {
-            let run = cli.run(&args);
-            ensure!(run.code == 0, "issuesync {args:?}: {}", run.stderr);
-        }
+        let cli = Cli::mirroring(&fake, REPO, TOKEN);
         let synced = syncing.elapsed();
         let bytes: u64 = std::fs::read_dir(cli.data_dir())?
             .flatten()

@@ -161,33 +161,6 @@ fn seed(t: &dyn FakeTracker, repo: &str, issues: usize, comments: usize, words: 
     }
 }
 
-/// A CLI on a fresh data dir with connection `t` mirroring `repo`; nothing synced.
-fn cli_on(t: &dyn FakeTracker, repo: &str) -> Cli {
-    let mut cli = Cli::new();
-    cli.env("ISSUESYNC_TOKEN_T", TOKEN);
-    let kind = t.kind().to_string();
-    let url = t.web_url();
-    let repo = format!("t:{repo}");
-    for args in [
-        vec![
-            "connection",
-            "add",
-            "--name",
-            "t",
-            "--provider",
-            &kind,
-            "--url",
-            &url,
-            "--token-env",
-        ],
-        vec!["repo", "add", &repo],
-    ] {
-        let run = cli.run(&args);
-        assert_eq!(run.code, 0, "{kind} {args:?}: {}", run.stderr);
-    }
-    cli
-}
-
 /// Runs one `sync --json`; its wall time.
 fn sync(cli: &Cli) -> Duration {
     let started = Instant::now();
@@ -269,7 +242,7 @@ fn requests(scale: &Scale, rows: &mut Vec<Row>, out: &mut Vec<Value>) {
             let kind = t.kind();
             let mut words = Words::new();
             seed(t.as_ref(), repo, issues, comments, &mut words);
-            let cli = cli_on(t.as_ref(), repo);
+            let cli = Cli::connected(t.as_ref(), repo, TOKEN);
             let page = page_of(kind);
             t.clear_requests();
             let first_time = sync(&cli);
@@ -376,7 +349,7 @@ fn graphql_vs_rest(quick: bool, rows: &mut Vec<Row>, out: &mut Vec<Value>) {
                 t.disable_graphql();
             }
             seed(&t, REPO, issues, comments, &mut Words::new());
-            let cli = cli_on(&t, REPO);
+            let cli = Cli::connected(&t, REPO, TOKEN);
             t.clear_requests();
             let took = sync(&cli);
             let seen = t.requests();
@@ -502,7 +475,7 @@ fn many_repos(scale: &Scale, rows: &mut Vec<Row>, out: &mut Vec<Value>) {
     let clis: Vec<Cli> = [None, Some("1")]
         .into_iter()
         .map(|parallel| {
-            let mut cli = cli_on(&t, &paths[0]);
+            let mut cli = Cli::connected(&t, &paths[0], TOKEN);
             for path in &paths[1..] {
                 let run = cli.run(&["repo", "add", &format!("t:{path}")]);
                 assert_eq!(run.code, 0, "repo add {path}: {}", run.stderr);
@@ -591,7 +564,7 @@ fn import_and_queries(scale: &Scale, rows: &mut Vec<Row>, out: &mut Value) {
     let small_peak_kib = {
         let t = FakeGitHub::start();
         seed(&t, REPO, issues / 10, comments / 10, &mut Words::new());
-        let cli = cli_on(&t, REPO);
+        let cli = Cli::connected(&t, REPO, TOKEN);
         let memory = PeakMemory::watch();
         sync(&cli);
         memory.peak_kib()
@@ -604,7 +577,7 @@ fn import_and_queries(scale: &Scale, rows: &mut Vec<Row>, out: &mut Value) {
         "seeded {issues} issues, {comments} comments in {:?}",
         seeding.elapsed()
     );
-    let cli = cli_on(&t, REPO);
+    let cli = Cli::connected(&t, REPO, TOKEN);
     t.clear_requests();
     let cpu_before = children_cpu_seconds();
     let memory = PeakMemory::watch();

@@ -77,6 +77,14 @@ impl Cli {
     /// A CLI whose connection `t` (token `token` in `ISSUESYNC_TOKEN_T`, verified with
     /// `--token-env`) mirrors `repo` of the fake `t`, synced once.
     pub fn mirroring(t: &dyn super::tracker::FakeTracker, repo: &str, token: &str) -> Self {
+        let cli = Self::connected(t, repo, token);
+        let run = cli.run(&["sync"]);
+        assert_eq!(run.code, 0, "{} sync: {}", t.kind(), run.stderr);
+        cli
+    }
+
+    /// [`Cli::mirroring`] before its first sync: the connection and the repository added.
+    pub fn connected(t: &dyn super::tracker::FakeTracker, repo: &str, token: &str) -> Self {
         let mut cli = Self::new();
         cli.env("ISSUESYNC_TOKEN_T", token);
         let kind = t.kind().to_string();
@@ -95,7 +103,6 @@ impl Cli {
                 "--token-env",
             ],
             vec!["repo", "add", &repo],
-            vec!["sync"],
         ] {
             let run = cli.run(&args);
             assert_eq!(run.code, 0, "{kind} {args:?}: {}", run.stderr);
