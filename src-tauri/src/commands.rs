@@ -1,6 +1,11 @@
 //! The commands the UI calls (through `ui/src/lib/api.ts` only). Each is one line: take
 //! the state, call the core, map the error. `COMMANDS` lists them for the permission
 //! manifest, so the webview can reach exactly these and nothing else.
+//!
+//! Invariant: a command that reads or writes the mirror is `#[tauri::command(async)]`
+//! (or `async`): Tauri runs a plain `#[tauri::command]` on the main thread, where it
+//! would hold up the window's event loop (and the frames it presents) for as long as
+//! the query takes: a scroll of the list fetches a page every few frames.
 
 use issuesync::model::{
     AppSettings, Comment, ConflictEntry, ConflictPolicy, Connection, Field, FieldValue, Issue,
@@ -29,22 +34,22 @@ pub fn app_version() -> &'static str {
     issuesync::VERSION
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn settings(state: State<'_, AppState>) -> IpcResult<AppSettings> {
     state.workspace.settings().map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn save_settings(state: State<'_, AppState>, value: AppSettings) -> IpcResult<AppSettings> {
     state.workspace.save_settings(&value).map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn overview(state: State<'_, AppState>) -> IpcResult<SyncOverview> {
     state.workspace.overview().map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn list_connections(state: State<'_, AppState>) -> IpcResult<Vec<Connection>> {
     state.workspace.connections().map_err(Into::into)
 }
@@ -61,7 +66,7 @@ pub async fn add_connection(
         .map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn remove_connection(state: State<'_, AppState>, name: String) -> IpcResult<ConnectionRemoved> {
     state.workspace.remove_connection(&name).map_err(Into::into)
 }
@@ -79,7 +84,7 @@ pub async fn replace_token(
         .map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn set_conflict_policy(
     state: State<'_, AppState>,
     name: String,
@@ -91,7 +96,7 @@ pub fn set_conflict_policy(
         .map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn set_poll_interval(
     state: State<'_, AppState>,
     name: String,
@@ -103,7 +108,7 @@ pub fn set_poll_interval(
         .map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn list_repos(state: State<'_, AppState>, connection: Option<String>) -> IpcResult<Vec<Repo>> {
     state
         .workspace
@@ -137,7 +142,7 @@ pub async fn add_repo(
         .map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn remove_repo(state: State<'_, AppState>, reference: String) -> IpcResult<()> {
     // Never drops local changes from the window: with changes waiting, the error says to
     // sync first (or to use the CLI's `--discard-pending`).
@@ -148,12 +153,12 @@ pub fn remove_repo(state: State<'_, AppState>, reference: String) -> IpcResult<(
         .map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn repo_labels(state: State<'_, AppState>, reference: String) -> IpcResult<Vec<Label>> {
     state.workspace.repo_labels(&reference).map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn repo_milestones(state: State<'_, AppState>, reference: String) -> IpcResult<Vec<Milestone>> {
     state
         .workspace
@@ -173,17 +178,17 @@ pub async fn assignable_users(
         .map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn list_issues(state: State<'_, AppState>, query: IssueQuery) -> IpcResult<Vec<Issue>> {
     state.workspace.issues(&query).map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn count_issues(state: State<'_, AppState>, query: IssueQuery) -> IpcResult<u64> {
     state.workspace.count_issues(&query).map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn issue_view(
     state: State<'_, AppState>,
     reference: String,
@@ -195,12 +200,16 @@ pub fn issue_view(
         .map_err(Into::into)
 }
 
-#[tauri::command]
-pub fn render_markdown(state: State<'_, AppState>, text: String, place: Option<String>) -> String {
-    state.workspace.render_markdown(&text, place.as_deref())
+#[tauri::command(async)]
+pub fn render_markdown(
+    state: State<'_, AppState>,
+    text: String,
+    place: Option<String>,
+) -> IpcResult<String> {
+    Ok(state.workspace.render_markdown(&text, place.as_deref()))
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn edit_issue(
     state: State<'_, AppState>,
     reference: String,
@@ -212,7 +221,7 @@ pub fn edit_issue(
         .map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn create_issue(state: State<'_, AppState>, repo: String, issue: NewIssue) -> IpcResult<Issue> {
     state
         .workspace
@@ -220,7 +229,7 @@ pub fn create_issue(state: State<'_, AppState>, repo: String, issue: NewIssue) -
         .map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn add_comment(
     state: State<'_, AppState>,
     reference: String,
@@ -232,12 +241,12 @@ pub fn add_comment(
         .map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn discard_changes(state: State<'_, AppState>, reference: String) -> IpcResult<Discarded> {
     state.workspace.discard(&reference).map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn retry_changes(state: State<'_, AppState>, reference: String) -> IpcResult<Issue> {
     state
         .workspace
@@ -245,12 +254,12 @@ pub fn retry_changes(state: State<'_, AppState>, reference: String) -> IpcResult
         .map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn conflicts(state: State<'_, AppState>) -> IpcResult<Vec<ConflictEntry>> {
     state.workspace.conflicts().map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn conflict_draft(
     state: State<'_, AppState>,
     reference: String,
@@ -262,7 +271,7 @@ pub fn conflict_draft(
         .map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn resolve_conflict(
     state: State<'_, AppState>,
     reference: String,
@@ -283,7 +292,7 @@ pub async fn sync_now(
     scheduler.sync_now(connection).await
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn sync_log(
     state: State<'_, AppState>,
     limit: u32,
@@ -295,7 +304,7 @@ pub fn sync_log(
         .map_err(Into::into)
 }
 
-#[tauri::command]
+#[tauri::command(async)]
 pub fn open_on_tracker(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
@@ -318,6 +327,41 @@ pub fn open_link(app: tauri::AppHandle, url: String) -> IpcResult<()> {
 #[cfg(test)]
 mod tests {
     use super::COMMANDS;
+
+    /// Every command that takes the mirror (`State<AppState>`) runs off the main thread:
+    /// read from this file (above its tests), each command attribute and the signature
+    /// below it.
+    #[test]
+    fn no_command_that_reads_the_mirror_runs_on_the_main_thread() {
+        let source = include_str!("commands.rs");
+        let commands = &source[..source.find("#[cfg(test)]").unwrap()];
+        let mut checked = 0;
+        for block in commands.split("#[tauri::command").skip(1) {
+            let (attribute, rest) = block.split_once(']').unwrap();
+            if !rest.starts_with('\n') {
+                continue; // a mention in a comment, not an attribute
+            }
+            let signature = &rest[..rest.find('{').unwrap()];
+            let name = signature
+                .split_whitespace()
+                .skip_while(|w| *w != "fn")
+                .nth(1)
+                .and_then(|w| w.split('(').next())
+                .unwrap_or("?");
+            if !signature.contains("State<'_, AppState>") {
+                continue;
+            }
+            checked += 1;
+            assert!(
+                attribute == "(async)" || signature.contains("async fn"),
+                "`{name}` takes the mirror but would run on the main thread: mark it #[tauri::command(async)]"
+            );
+        }
+        assert!(
+            checked >= 25,
+            "only {checked} commands found in commands.rs"
+        );
+    }
 
     #[test]
     fn the_capability_grants_every_command_and_nothing_else() {

@@ -16,6 +16,7 @@ mod error;
 mod navigation;
 mod notices;
 mod receiver;
+mod renderer;
 mod scheduler;
 
 use std::sync::Arc;
@@ -48,6 +49,7 @@ pub(crate) fn focus_main_window<R: Runtime>(app: &tauri::AppHandle<R>) {
 pub fn run() {
     // First, while this is the only thread: the core keeps the tokens in memory.
     issuesync::secrets::move_env_tokens_into_memory();
+    renderer::choose();
     tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             focus_main_window(app);

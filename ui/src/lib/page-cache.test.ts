@@ -50,6 +50,23 @@ describe("PageCache", () => {
     expect(calls).toHaveLength(1);
   });
 
+  it("prefetches the first rows before anything is wanted, and never after", async () => {
+    const { calls, fetchPage } = controlledFetcher(100_000);
+    const cache = new PageCache(fetchPage, () => undefined, { pageSize: 100 });
+    cache.want(0, 0); // the list before its count: nothing on screen
+    cache.prefetch(0, 100);
+    expect(calls.map((c) => c.offset)).toEqual([0]);
+    cache.want(0, 40); // the count is in: the same page, already on its way
+    expect(calls).toHaveLength(1);
+    calls[0]?.release();
+    await flush();
+    expect(cache.get(39)).toBe(39);
+    cache.want(5000, 5040); // scrolled down: a later refresh does not pull the top back in
+    cache.invalidate();
+    cache.prefetch(0, 100);
+    expect(calls.map((c) => c.offset)).toEqual([0, 5000]);
+  });
+
   it("limits requests in flight and skips pages scrolled past", async () => {
     const { calls, fetchPage } = controlledFetcher(100_000);
     const cache = new PageCache(fetchPage, () => undefined, { pageSize: 10, concurrency: 2 });

@@ -81,6 +81,15 @@ export class PageCache<T> {
     this.#pump();
   }
 
+  /** Asks for rows `start` to `end` before anything on screen has (at start, while the
+   * list still waits for its count): the first rows' request goes out beside the count
+   * instead of after it. Does nothing once something was wanted. */
+  prefetch(start: number, end: number): void {
+    if (this.#wanted.length === 0) {
+      this.want(start, end);
+    }
+  }
+
   /** Marks every page stale: they are still shown, and refetched when wanted. */
   invalidate(): void {
     for (const page of this.#pages.values()) {

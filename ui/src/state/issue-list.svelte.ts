@@ -50,6 +50,7 @@ export class IssueListModel {
     this.selectedRef = null;
     this.#selectedIndex = null;
     this.generation++;
+    this.#cache.prefetch(0, PAGE_SIZE);
     void this.#count();
   }
 
@@ -61,6 +62,9 @@ export class IssueListModel {
   refresh(): void {
     this.#cache.invalidate();
     this.generation++;
+    // The first refresh (and one after new filters): the top rows are what the list
+    // will ask for once the count is in.
+    this.#cache.prefetch(0, PAGE_SIZE);
     void this.#count();
   }
 
