@@ -19,7 +19,12 @@
 //! - Waits poll (every 100 ms, up to 20 s per step); there is no fixed sleep. A step that
 //!   times out names the `data-testid` and what it saw; a screenshot and the page source of
 //!   the failure go to the system temp dir, and the error shows the driver's log.
-//! - The tests take the window one at a time (one app instance per D-Bus session).
+//! - The tests take the window one at a time (one app instance per D-Bus session), and
+//!   each gets at most five minutes in all (a WebDriver command has no deadline of its
+//!   own), so a stuck window fails the test, naming its last step, instead of holding CI.
+//! - The smoke test runs the renderer the app picks for the machine (under Xvfb: no
+//!   compositing, `src-tauri/src/renderer.rs`); the story runs WebKitGTK's default one,
+//!   what a machine with a GPU gets, since WebKit takes screenshots only when it composites.
 //!
 //! Overrides: `ISSUESYNC_E2E_APP` (the app binary), `ISSUESYNC_TAURI_DRIVER`,
 //! `ISSUESYNC_WEBKIT_DRIVER` (default `/usr/bin/WebKitWebDriver`). With
@@ -59,6 +64,12 @@ const POLL: Duration = Duration::from_millis(100);
 const LAUNCH: Duration = Duration::from_secs(60);
 /// How long the processes get to end on SIGTERM before SIGKILL.
 const STOP_GRACE: Duration = Duration::from_secs(5);
+/// How long one test may drive the window in all. A WebDriver command has no deadline of
+/// its own (WebKitWebDriver's screenshot never answers when WebKit paints no frame for
+/// it), so without this a stuck step would hold the run until CI's own limit.
+const STORY_LIMIT: Duration = Duration::from_secs(300);
+/// How long a screenshot may take before the step fails.
+const SCREENSHOT_LIMIT: Duration = Duration::from_secs(30);
 
 /// One app window at a time: a second instance in the same D-Bus session would hand over
 /// to the first and exit (single-instance plugin).
@@ -69,24 +80,27 @@ static WINDOW: Mutex<()> = Mutex::new(());
 #[test]
 #[ignore = "needs Xvfb, a Secret Service, tauri-driver and the built app: run scripts/test.sh"]
 fn smoke_the_window_shows_the_core_version() {
-    in_window("smoke", async |desktop: &mut Desktop| {
-        let app_pids = desktop.app_pids();
-        ensure!(
-            !app_pids.is_empty(),
-            "no process of {} runs under tauri-driver",
-            desktop.app.display()
-        );
-        ensure!(
+    in_window(
+        "smoke",
+        Renderer::AsShipped,
+        async |desktop: &mut Desktop| {
+            let app_pids = desktop.app_pids();
+            ensure!(
+                !app_pids.is_empty(),
+                "no process of {} runs under tauri-driver",
+                desktop.app.display()
+            );
+            ensure!(
             desktop.client()?.title().await? == "IssueSync",
             "the window's page is not IssueSync's UI: is the app built with --features custom-protocol?"
         );
-        // The core's version came over the real IPC into the page (the sidebar's label).
-        desktop
-            .wait_text(VERSION_LABEL, "the version label", |t| {
-                t.ends_with(&format!("v{}", issuesync::VERSION))
-            })
-            .await?;
-        let version = desktop
+            // The core's version came over the real IPC into the page (the sidebar's label).
+            desktop
+                .wait_text(VERSION_LABEL, "the version label", |t| {
+                    t.ends_with(&format!("v{}", issuesync::VERSION))
+                })
+                .await?;
+            let version = desktop
             .client()?
             .execute_async(
                 "const done = arguments[arguments.length - 1];
@@ -94,25 +108,24 @@ fn smoke_the_window_shows_the_core_version() {
                 vec![],
             )
             .await?;
-        ensure!(
-            version == json!(issuesync::VERSION),
-            "app_version over IPC answered {version}"
-        );
-        let png = desktop.shot("smoke", false).await?;
-        ensure!(
-            png_size(&png) == Some(desktop.viewport().await?),
-            "the screenshot is not the window"
-        );
+            ensure!(
+                version == json!(issuesync::VERSION),
+                "app_version over IPC answered {version}"
+            );
+            // Frames are painted with the renderer the app chose for this machine (no WebDriver
+            // screenshot: WebKit takes none without compositing; the story checks those).
+            desktop.painted().await?;
 
-        let survivors = desktop.quit().await;
-        ensure!(
-            survivors.is_empty(),
-            "still running after the test: {survivors:?}"
-        );
-        let survived: Vec<u32> = app_pids.into_iter().filter(|&p| alive(p)).collect();
-        ensure!(survived.is_empty(), "the app survived: {survived:?}");
-        Ok(())
-    });
+            let survivors = desktop.quit().await;
+            ensure!(
+                survivors.is_empty(),
+                "still running after the test: {survivors:?}"
+            );
+            let survived: Vec<u32> = app_pids.into_iter().filter(|&p| alive(p)).collect();
+            ensure!(survived.is_empty(), "the app survived: {survived:?}");
+            Ok(())
+        },
+    );
 }
 
 /// The version label in the sidebar.
@@ -178,14 +191,18 @@ fn seeded_gitlab() -> (FakeGitLab, u64) {
 fn story_connect_import_edit_conflict_resolve_on_gitlab() {
     let (fake, number) = seeded_gitlab();
     let reference = format!("{CONNECTION}:{REPO}#{number}");
-    in_window("story", async |d: &mut Desktop| {
+    in_window("story", Renderer::WebKitDefault, async |d: &mut Desktop| {
         // Connect: the dialog takes the provider, the URL, the token and a name.
         d.click(&tid("add-connection")).await?;
         d.select(&tid("connection-provider"), "gitlab").await?;
         d.fill(&tid("connection-url"), &fake.web_url()).await?;
         d.fill(&tid("connection-token"), TOKEN).await?;
         d.fill(&tid("connection-name"), CONNECTION).await?;
-        d.shot("connection-dialog", true).await?;
+        let png = d.shot("connection-dialog", true).await?;
+        ensure!(
+            png_size(&png) == Some(d.viewport().await?),
+            "the screenshot is not the window"
+        );
         d.click(&tid("connection-submit")).await?;
         d.wait_text(&tid("connected-as"), "who the token belongs to", |t| {
             t.contains("alice")
@@ -499,9 +516,30 @@ fn css_escape(value: &str) -> String {
 
 // ----- running a test in the window ------------------------------------------------------
 
+/// Which of WebKitGTK's renderers the app runs with in a test.
+#[derive(Debug, Clone, Copy)]
+enum Renderer {
+    /// What the app chooses for the machine (`src-tauri/src/renderer.rs`): without a GPU,
+    /// as under Xvfb, WebKit does not composite, and then WebKitWebDriver's screenshot
+    /// never answers.
+    AsShipped,
+    /// WebKitGTK's own default (`WEBKIT_DISABLE_DMABUF_RENDERER=0`, a value the app keeps),
+    /// what a machine with a GPU runs: screenshots work.
+    WebKitDefault,
+}
+
+impl Renderer {
+    fn env(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Renderer::AsShipped => &[],
+            Renderer::WebKitDefault => &[("WEBKIT_DISABLE_DMABUF_RENDERER", "0")],
+        }
+    }
+}
+
 /// Starts the app, runs `story` against it, and always stops it. A failed story's error is
-/// shown with a screenshot, the page source and the driver's log.
-fn in_window<F>(test: &'static str, story: F)
+/// shown with a screenshot (when WebKit takes one), the page source and the driver's log.
+fn in_window<F>(test: &'static str, renderer: Renderer, story: F)
 where
     F: AsyncFnOnce(&mut Desktop) -> Result<()>,
 {
@@ -511,11 +549,18 @@ where
         .build()
         .expect("tokio runtime");
     runtime.block_on(async {
-        let mut desktop = match Desktop::launch(test).await {
+        let mut desktop = match Desktop::launch_with(test, renderer.env(), |_| Ok(())).await {
             Ok(d) => d,
             Err(e) => panic!("{test}: the app did not start: {e:#}"),
         };
-        if let Err(e) = story(&mut desktop).await {
+        let outcome = match tokio::time::timeout(STORY_LIMIT, story(&mut desktop)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(anyhow!(
+                "not done within {STORY_LIMIT:?}; the last step that finished: {}",
+                desktop.last_step()
+            )),
+        };
+        if let Err(e) = outcome {
             let evidence = desktop.evidence().await;
             panic!("{test} failed: {e:#}\n{evidence}");
         }
@@ -543,6 +588,8 @@ pub(crate) struct Desktop {
     test: &'static str,
     app: PathBuf,
     started: Instant,
+    /// The last milestone [`Desktop::step`] logged (named when a test runs out of time).
+    last_step: std::sync::Mutex<String>,
     /// When the WebDriver session (which starts the app) was asked for (read by the
     /// desktop benchmark only).
     #[allow(dead_code)]
@@ -550,10 +597,6 @@ pub(crate) struct Desktop {
 }
 
 impl Desktop {
-    async fn launch(test: &'static str) -> Result<Desktop> {
-        Desktop::launch_with(test, &[], |_| Ok(())).await
-    }
-
     /// Like [`Desktop::launch`], with `extra_env` for the app and `prepare` filling its
     /// fresh data dir first (the desktop benchmark puts a big mirror there).
     pub(crate) async fn launch_with(
@@ -631,6 +674,7 @@ impl Desktop {
             test,
             app,
             started: Instant::now(),
+            last_step: std::sync::Mutex::new(String::new()),
             session_requested,
         };
         desktop.step("window up");
@@ -649,11 +693,28 @@ impl Desktop {
 
     /// Logs a milestone with the time since the window came up.
     fn step(&self, what: &str) {
-        eprintln!(
-            "e2e {}: {what} at {:.1}s",
-            self.test,
-            self.started.elapsed().as_secs_f32()
-        );
+        let line = format!("{what} at {:.1}s", self.started.elapsed().as_secs_f32());
+        eprintln!("e2e {}: {line}", self.test);
+        *self.last_step.lock().unwrap_or_else(|e| e.into_inner()) = line;
+    }
+
+    /// What [`Desktop::step`] logged last.
+    fn last_step(&self) -> String {
+        self.last_step
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// A screenshot of the window (PNG), or an error once [`SCREENSHOT_LIMIT`] passes.
+    async fn screenshot(&self) -> Result<Vec<u8>> {
+        match tokio::time::timeout(SCREENSHOT_LIMIT, self.client()?.screenshot()).await {
+            Ok(png) => Ok(png?),
+            Err(_) => bail!(
+                "WebKitWebDriver took no screenshot within {SCREENSHOT_LIMIT:?} \
+                 (WebKit paints none when it composites nothing: WEBKIT_DISABLE_DMABUF_RENDERER=1?)"
+            ),
+        }
     }
 
     /// Processes of the app binary under tauri-driver (by `/proc/PID/exe`).
@@ -836,7 +897,7 @@ impl Desktop {
     /// `ISSUESYNC_SCREENSHOTS=1`, also to `docs/screenshots/NAME.png`.
     async fn shot(&self, name: &str, publish: bool) -> Result<Vec<u8>> {
         self.painted().await?;
-        let png = self.client()?.screenshot().await?;
+        let png = self.screenshot().await?;
         ensure!(
             png_size(&png).is_some(),
             "the screenshot {name} is not a PNG"
@@ -862,7 +923,7 @@ impl Desktop {
             std::process::id()
         ));
         if let Ok(client) = self.client() {
-            match client.screenshot().await {
+            match self.screenshot().await {
                 Ok(png) => {
                     let path = stem.with_extension("png");
                     if std::fs::write(&path, png).is_ok() {
@@ -871,7 +932,7 @@ impl Desktop {
                 }
                 Err(e) => lines.push(format!("no screenshot: {e}")),
             }
-            if let Ok(source) = client.source().await {
+            if let Ok(Ok(source)) = tokio::time::timeout(SCREENSHOT_LIMIT, client.source()).await {
                 let path = stem.with_extension("html");
                 if std::fs::write(&path, source).is_ok() {
                     lines.push(format!("page source: {}", path.display()));

@@ -1,13 +1,19 @@
 //! Which of WebKitGTK's renderers the window uses, decided once at start (Linux only).
 //!
-//! WebKitGTK 2.42+ hands its frames to the window as DMA-BUF buffers. With no GPU
-//! render node (`/dev/dri/renderD*`: a VM, a container, Xvfb, a remote X display) there
-//! is no GPU to share buffers with, and that path costs the window most of its speed:
-//! measured on a 2-core Debian 12 machine under Xvfb with WebKitGTK 2.50 at 100,000
-//! issues, the first rows showed ~1.1 s after navigation instead of ~0.35 s, and a
-//! scroll of the whole list ran at 17 frames/s instead of 41 (`scripts/bench-desktop.sh`,
-//! `BENCHMARKS.md`). So without a render node the app sets
-//! `WEBKIT_DISABLE_DMABUF_RENDERER=1`, the switch WebKitGTK documents for this.
+//! WebKitGTK 2.42+ composites its frames and hands them to the window as DMA-BUF buffers.
+//! With no GPU render node (`/dev/dri/renderD*`: a VM, a container, Xvfb, a remote X
+//! display) there is no GPU to share buffers with, and that path costs the window most of
+//! its speed. So without a render node the app sets `WEBKIT_DISABLE_DMABUF_RENDERER=1`,
+//! the switch WebKitGTK documents for this, and WebKit paints without compositing.
+//! Measured on a 2-core Debian 12 machine under Xvfb with WebKitGTK 2.50 at 100,000
+//! issues (`scripts/bench-desktop.sh`, `BENCHMARKS.md`), a scroll of the whole list, a
+//! screen per frame: 50 frames/s with it, 20 with WebKit's default, 24 with the narrower
+//! `WEBKIT_DMABUF_RENDERER_FORCE_SHM=1` (compositing kept, frames handed over in shared
+//! memory; the display itself then repaints the full window at 35 frames/s, not 61).
+//!
+//! The price: without compositing WebKit takes no snapshot, so WebKitWebDriver's
+//! screenshot never answers. The end-to-end tests take theirs under WebKit's default
+//! renderer (`tests/desktop_e2e.rs`).
 //!
 //! Invariants: a value the person set (either way) is never overridden; with a render
 //! node WebKit's own default stays; the variable is set before GTK or WebKit starts,
