@@ -13,9 +13,10 @@
 //! - idle memory: 5 s after the first paint, the RSS and PSS summed over the app process
 //!   and its WebKit processes.
 //!
-//! All of it twice: as the app ships (the figures at the top of the results; without a
-//! GPU render node it switches WebKitGTK's DMA-BUF renderer off) and with that renderer
-//! forced on, `WEBKIT_DISABLE_DMABUF_RENDERER=0` (beside them): Xvfb has no GPU, and
+//! All of it three times: as the app ships (the figures at the top of the results;
+//! without a GPU render node it switches WebKitGTK's DMA-BUF renderer off), with that
+//! renderer forced on, `WEBKIT_DISABLE_DMABUF_RENDERER=0`, and with its shared-memory
+//! variant, `WEBKIT_DMABUF_RENDERER_FORCE_SHM=1` (beside them): Xvfb has no GPU, and
 //! there the DMA-BUF renderer delays the frames after the first.
 //!
 //! The mirror is built as users build it: the real `issuesync` binary (`connection add
@@ -86,19 +87,46 @@ mod bench {
 
     /// The app's renderer settings measured: as the app ships (it switches WebKitGTK's
     /// DMA-BUF renderer off where there is no GPU render node, `src-tauri/src/renderer.rs`),
-    /// and with the DMA-BUF renderer forced on (`=0`: a value the person set, which the app
-    /// keeps), i.e. WebKitGTK's own default. Xvfb has no GPU; there the DMA-BUF renderer
-    /// holds the second animation frame after launch back by about a second.
-    const RENDERERS: [(&str, &[(&str, &str)]); 2] = [
+    /// with the DMA-BUF renderer forced on (`=0`: a value the person set, which the app
+    /// keeps), i.e. WebKitGTK's own default, and with WebKit's narrower switch that keeps
+    /// compositing but hands frames over in shared memory. Xvfb has no GPU; there the
+    /// DMA-BUF renderer holds the second animation frame after launch back by about a second.
+    const RENDERERS: [(&str, &[(&str, &str)]); 3] = [
         ("as shipped", &[]),
         (
             "WEBKIT_DISABLE_DMABUF_RENDERER=0",
             &[("WEBKIT_DISABLE_DMABUF_RENDERER", "0")],
         ),
+        (
+            "WEBKIT_DMABUF_RENDERER_FORCE_SHM=1",
+            &[
+                ("WEBKIT_DISABLE_DMABUF_RENDERER", "0"),
+                ("WEBKIT_DMABUF_RENDERER_FORCE_SHM", "1"),
+            ],
+        ),
     ];
+
+    /// Where each renderer's figures go in the results: the shipped ones at the top, the
+    /// others under these keys.
+    const BESIDE: [&str; 2] = ["dmabuf_renderer", "shared_memory_renderer"];
 
     fn flag(name: &str) -> bool {
         std::env::args().any(|a| a == name)
+    }
+
+    /// Every `--app-env NAME=VALUE` on the command line.
+    fn app_env() -> Result<Vec<(String, String)>> {
+        let args: Vec<String> = std::env::args().collect();
+        args.iter()
+            .enumerate()
+            .filter(|(_, a)| *a == "--app-env")
+            .map(|(i, _)| {
+                args.get(i + 1)
+                    .and_then(|v| v.split_once('='))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .context("--app-env takes NAME=VALUE")
+            })
+            .collect()
     }
 
     pub fn main() -> Result<()> {
@@ -116,21 +144,34 @@ mod bench {
         fake.clear_requests();
         let load_before = load_average();
         let mut measured = Vec::new();
-        // `--shipped-only`: one renderer, nothing written (for trying a change).
+        // `--shipped-only`: one renderer, nothing written (for trying a change), with the
+        // app given any `--app-env NAME=VALUE` besides.
         let shipped_only = flag("--shipped-only");
-        for (name, env) in RENDERERS {
+        let app_env = app_env()?;
+        ensure!(
+            app_env.is_empty() || shipped_only,
+            "--app-env only with --shipped-only: figures with extra settings are not written"
+        );
+        for (name, renderer_env) in RENDERERS {
+            let env: Vec<(&str, &str)> = renderer_env
+                .iter()
+                .copied()
+                .chain(app_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .collect();
             if shipped_only && !measured.is_empty() {
                 // On stderr: xvfb-run keeps the command's stdout to itself.
                 eprintln!("{}", serde_json::to_string_pretty(&measured[0])?);
                 return Ok(());
             }
             eprintln!("== renderer: {name}");
-            measured.push(renderer(&runtime, &mirror, issues, launches, env)?);
+            measured.push(renderer(&runtime, &mirror, issues, launches, &env)?);
         }
         let tracker_requests = fake.requests().len();
         let load_after = load_average();
-        let [shipped, dmabuf] = <[Value; 2]>::try_from(measured)
-            .map_err(|_| anyhow::anyhow!("one result per renderer"))?;
+        let mut measured = measured.into_iter();
+        let shipped = measured
+            .next()
+            .context("no figures of the shipped renderer")?;
         let mut results = json!({
             "benchmark": "desktop",
             "measured_at": chrono::Utc::now().to_rfc3339(),
@@ -149,8 +190,10 @@ mod bench {
         for (key, value) in shipped.as_object().into_iter().flatten() {
             results[key] = value.clone();
         }
-        results["dmabuf_renderer"] = dmabuf;
-        results["dmabuf_renderer"]["renderer"] = json!(RENDERERS[1].0);
+        for ((key, figures), (name, _)) in BESIDE.iter().zip(measured).zip(&RENDERERS[1..]) {
+            results[*key] = figures;
+            results[*key]["renderer"] = json!(name);
+        }
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         std::fs::create_dir_all(root.join("bench-results"))?;
         let path = root.join("bench-results/desktop.json");
@@ -159,7 +202,8 @@ mod bench {
             "{}",
             serde_json::to_string_pretty(&json!({
                 RENDERERS[0].0: summary(&results),
-                RENDERERS[1].0: summary(&results["dmabuf_renderer"]),
+                RENDERERS[1].0: summary(&results[BESIDE[0]]),
+                RENDERERS[2].0: summary(&results[BESIDE[1]]),
             }))?
         );
         eprintln!("wrote {}", path.display());
@@ -626,6 +670,27 @@ mod bench {
             |n| n == 1,
         )
         .await?;
+        // ...where the list shows it: the window of rows moved with the scroll.
+        let placed = d
+            .window()
+            .execute(
+                &format!(
+                    "const list = document.querySelector('[data-testid=\"issue-list\"]').getBoundingClientRect();
+                     const row = document.querySelector('[data-testid=\"issue-row\"][aria-posinset=\"{issues}\"]').getBoundingClientRect();
+                     return {{ list_bottom: list.bottom, row_top: row.top, row_bottom: row.bottom }};"
+                ),
+                vec![],
+            )
+            .await?;
+        let (list_bottom, row_top, row_bottom) = (
+            number(&placed, "list_bottom")?,
+            number(&placed, "row_top")?,
+            number(&placed, "row_bottom")?,
+        );
+        ensure!(
+            (row_bottom - list_bottom).abs() <= 1.0 && row_top < row_bottom,
+            "the last row is not at the bottom of the scrolled list: {placed}"
+        );
         let mut intervals: Vec<f64> = state["intervals"]
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_f64).collect())
@@ -633,6 +698,13 @@ mod bench {
         ensure!(!intervals.is_empty(), "no frames recorded: {state}");
         let seconds = (number(&state, "last")? - number(&state, "first")?) / 1000.0;
         let frames = intervals.len();
+        // Frames per second over each tenth of the scroll, in order: a rate that falls as
+        // the scroll goes on points at work that grows with what was shown before.
+        let tenth = frames.div_ceil(10).max(1);
+        let fps_by_tenth: Vec<f64> = intervals
+            .chunks(tenth)
+            .map(|c| c.len() as f64 * 1000.0 / c.iter().sum::<f64>().max(f64::EPSILON))
+            .collect();
         // A frame interval past 1.5 × 16.7 ms missed at least one 60 Hz refresh.
         let long = intervals.iter().filter(|&&ms| ms > 25.0).count();
         intervals.sort_by(f64::total_cmp);
@@ -640,6 +712,7 @@ mod bench {
         Ok(json!({
             "bound_fps": SCROLL_BOUND_FPS,
             "fps": fps,
+            "fps_by_tenth": fps_by_tenth,
             "frames": frames,
             "seconds": seconds,
             "p50_frame_ms": quantile(&intervals, 0.5),
@@ -652,7 +725,7 @@ mod bench {
             "viewport_px": start["viewport"],
             "list_height_px": start["height"],
             "final_scroll_top_px": state["top"],
-            "method": "one requestAnimationFrame callback per frame moves the list's scrollTop down by its height (a screen per frame) until the bottom; the callback's timestamps give the frame intervals. The list is virtual (fixed 36 px rows, only the visible ones plus 10 above and below in the DOM, pages of 100 rows fetched over IPC); frames_with_placeholder_rows counts frames that began with a row whose page had not arrived yet.",
+            "method": "one requestAnimationFrame callback per frame moves the list's scrollTop down by its height (a screen per frame) until the bottom; the callback's timestamps give the frame intervals. The list is virtual (fixed 36 px rows, only the visible ones plus 4 above and below in the DOM, pages of 100 rows fetched over IPC); frames_with_placeholder_rows counts frames that began with a row whose page had not arrived yet.",
         }))
     }
 

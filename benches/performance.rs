@@ -757,10 +757,13 @@ fn desktop_rows(rows: &mut Vec<Row>) {
             rows,
             &format!("first paint of the list at {issues} issues (desktop, Xvfb)"),
             format!(
-                "{median:.0} ms median, {max:.0} max, from the app's start ({} launches; the UI alone: {:.0} ms median; with WebKitGTK's DMA-BUF renderer forced on: {:.0} ms; {source})",
+                "{median:.0} ms median, {max:.0} max, from the app's start ({} launches; the UI alone: {:.0} ms median; with WebKitGTK's DMA-BUF renderer forced on: {:.0} ms, in shared memory: {:.0} ms; {source})",
                 paint["launches"].as_array().map_or(0, Vec::len),
                 paint["ui_only_median_ms"].as_f64().unwrap_or(f64::NAN),
                 d["dmabuf_renderer"]["first_paint"]["from_process_start_median_ms"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN),
+                d["shared_memory_renderer"]["first_paint"]["from_process_start_median_ms"]
                     .as_f64()
                     .unwrap_or(f64::NAN),
             ),
@@ -774,8 +777,11 @@ fn desktop_rows(rows: &mut Vec<Row>) {
             rows,
             &format!("scroll of the full list at {issues} issues (desktop, Xvfb)"),
             format!(
-                "{fps:.0} frames/s, p95 frame {p95:.1} ms (a screen per frame; with the DMA-BUF renderer forced on: {:.0} frames/s; {source})",
-                d["dmabuf_renderer"]["scroll"]["fps"].as_f64().unwrap_or(f64::NAN)
+                "{fps:.0} frames/s, p95 frame {p95:.1} ms (a screen per frame; with the DMA-BUF renderer forced on: {:.0} frames/s, in shared memory: {:.0} frames/s; {source})",
+                d["dmabuf_renderer"]["scroll"]["fps"].as_f64().unwrap_or(f64::NAN),
+                d["shared_memory_renderer"]["scroll"]["fps"]
+                    .as_f64()
+                    .unwrap_or(f64::NAN)
             ),
             "60 fps",
             Some(60.0 / fps),

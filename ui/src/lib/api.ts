@@ -7,6 +7,8 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
+import { markFirstRequest } from "../ui/perf-marks";
+
 import type { AppSettings } from "./bindings/AppSettings";
 import type { Comment } from "./bindings/Comment";
 import type { ConflictEntry } from "./bindings/ConflictEntry";
@@ -145,12 +147,12 @@ export function assignableUsers(reference: string): Promise<User[]> {
 
 /** One page of issues (`query.limit`/`query.offset`); FTS5 search via `query.search`. */
 export function listIssues(query: IssueQuery): Promise<Issue[]> {
-  return invoke<Issue[]>("list_issues", { query });
+  return markFirstRequest("list_issues", () => invoke<Issue[]>("list_issues", { query }));
 }
 
 /** How many issues match (ignoring limit/offset), for the virtual list's height. */
 export function countIssues(query: IssueQuery): Promise<number> {
-  return invoke<number>("count_issues", { query });
+  return markFirstRequest("count_issues", () => invoke<number>("count_issues", { query }));
 }
 
 /** An issue with comments, conflicts, pending changes, and its text as safe HTML;

@@ -23,3 +23,28 @@ export function markAfterNextFrame(name: string): void {
     }, 0);
   });
 }
+
+/** Marks `name` now, once per page load. */
+export function markOnce(name: string): void {
+  if (!marked.has(name)) {
+    marked.add(name);
+    performance.mark(name);
+  }
+}
+
+/** `answer`, with `name:asked` marked when the first such request goes out and
+ * `name:answered` when its answer arrives (where the first paint's time goes). */
+export function markFirstRequest<T>(name: string, answer: () => Promise<T>): Promise<T> {
+  const first = !marked.has(`${name}:asked`);
+  markOnce(`${name}:asked`);
+  const pending = answer();
+  if (first) {
+    void pending.then(
+      () => {
+        markOnce(`${name}:answered`);
+      },
+      () => undefined,
+    );
+  }
+  return pending;
+}
