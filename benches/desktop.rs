@@ -474,6 +474,7 @@ mod bench {
             "rows_in_dom": marks["rows"],
             "rows_in_dom_ms": marks["marks"]["list-first-rows:dom"],
             "page_marks_ms": marks["marks"],
+            "dom_interactive_ms": marks["dom_interactive"],
         });
 
         tokio::time::sleep(IDLE).await;
@@ -546,6 +547,7 @@ mod bench {
                        first_rows: mark.startTime,
                        first_contentful_paint: paint ? paint.startTime : null,
                        dom_content_loaded: nav ? nav.domContentLoadedEventEnd : null,
+                       dom_interactive: nav ? nav.domInteractive : null,
                        clock_skew: Date.now() - (performance.timeOrigin + performance.now()),
                        marks: Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])),
                        rows: rows.length,
