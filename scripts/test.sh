@@ -39,7 +39,9 @@ tests_bin=$(cargo test "${features[@]}" --locked --tests --no-run 2>&1 |
 [[ -x $tests_bin ]] || { echo "cannot find the tests binary of cargo test" >&2; exit 1; }
 
 echo "== keychain and desktop end-to-end tests (private D-Bus session, gnome-keyring, Xvfb)" >&2
-bash scripts/test-session.sh "$tests_bin" --ignored keychain desktop_e2e
+# Each window test bounds itself (five minutes); this bounds the whole step besides, so
+# nothing stuck outside a test (a keychain call, a process that will not die) holds CI.
+timeout --kill-after=10 900 bash scripts/test-session.sh "$tests_bin" --ignored keychain desktop_e2e
 
 if [[ $data_dir_existed -eq 0 && -e $real_data_dir ]]; then
   echo "a test wrote the real data dir $real_data_dir" >&2
