@@ -28,7 +28,8 @@
 //! with the UI): `scripts/bench-desktop.sh` builds all of it and runs this.
 //!
 //! `-- --launches N` (default 3) launches for first paint; `-- --issues N` (default
-//! 100,000) for a smaller mirror; `-- --shipped-only` measures the shipped renderer only
+//! 100,000) for a smaller mirror; `-- --scrolls N` (default 1) scrolls of the whole list,
+//! with the memory after each; `-- --shipped-only` measures the shipped renderer only
 //! and prints its figures without writing them.
 
 #[path = "../tests/common/mod.rs"]
@@ -485,7 +486,19 @@ mod bench {
             let mut figures = scroll_all(d, issues).await?;
             figures["display_bound"] = bound;
             tokio::time::sleep(IDLE).await;
-            Some((figures, memory_of(app)))
+            let after = memory_of(app);
+            // `--scrolls N`: the whole list again, N - 1 times, with the memory after
+            // each: memory that keeps growing is held, memory that levels off is cache.
+            let mut after_each = vec![after["rss_kib"].clone()];
+            for _ in 1..arg("--scrolls", 1)? {
+                scroll_all(d, issues).await?;
+                tokio::time::sleep(IDLE).await;
+                after_each.push(memory_of(app)["rss_kib"].clone());
+            }
+            if after_each.len() > 1 {
+                figures["rss_kib_after_each_scroll"] = json!(after_each);
+            }
+            Some((figures, after))
         } else {
             None
         };

@@ -8,7 +8,7 @@
 # BENCHMARKS.md. Takes minutes, so it is not part of scripts/test.sh or CI. Needs what the
 # end-to-end tests need (scripts/setup-debian.sh installs it).
 #
-#   scripts/bench-desktop.sh [--launches N] [--issues N] [--shipped-only [--app-env NAME=VALUE]...]
+#   scripts/bench-desktop.sh [--launches N] [--issues N] [--scrolls N] [--shipped-only [--app-env NAME=VALUE]...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
