@@ -62,7 +62,7 @@ mod bench {
     use crate::common::cli::Cli;
     use crate::common::fake_github::FakeGitHub;
     use crate::common::tracker::{FakeTracker, NewIssue};
-    use crate::desktop_e2e::{comm, descendants, tid, Desktop};
+    use crate::desktop_e2e::{comm, descendants, tid, Desktop, Renderer};
 
     const TOKEN: &str = "bench-desktop-token";
     const REPO: &str = "team/app";
@@ -93,10 +93,10 @@ mod bench {
     /// compositing but hands frames over in shared memory. Xvfb has no GPU; there the
     /// DMA-BUF renderer holds the second animation frame after launch back by about a second.
     const RENDERERS: [(&str, &[(&str, &str)]); 3] = [
-        ("as shipped", &[]),
+        ("as shipped", Renderer::AsShipped.env()),
         (
             "WEBKIT_DISABLE_DMABUF_RENDERER=0",
-            &[("WEBKIT_DISABLE_DMABUF_RENDERER", "0")],
+            Renderer::WebKitDefault.env(),
         ),
         (
             "WEBKIT_DMABUF_RENDERER_FORCE_SHM=1",
@@ -201,11 +201,16 @@ mod bench {
         std::fs::write(&path, serde_json::to_string_pretty(&results)? + "\n")?;
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({
-                RENDERERS[0].0: summary(&results),
-                RENDERERS[1].0: summary(&results[BESIDE[0]]),
-                RENDERERS[2].0: summary(&results[BESIDE[1]]),
-            }))?
+            serde_json::to_string_pretty(
+                &std::iter::once((RENDERERS[0].0.to_string(), summary(&results)))
+                    .chain(
+                        BESIDE
+                            .iter()
+                            .zip(&RENDERERS[1..])
+                            .map(|(key, (name, _))| (name.to_string(), summary(&results[*key]))),
+                    )
+                    .collect::<serde_json::Map<_, _>>()
+            )?
         );
         eprintln!("wrote {}", path.display());
         Ok(())

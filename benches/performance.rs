@@ -748,6 +748,10 @@ fn desktop_rows(rows: &mut Vec<Row>) {
         .get(..10)
         .unwrap_or("");
     let source = format!("scripts/bench-desktop.sh, {date}");
+    // A figure of one of the other renderers measured beside the shipped one.
+    let beside = |renderer: &str, section: &str, figure: &str| {
+        d[renderer][section][figure].as_f64().unwrap_or(f64::NAN)
+    };
     let paint = &d["first_paint"];
     if let (Some(median), Some(max)) = (
         paint["from_process_start_median_ms"].as_f64(),
@@ -760,12 +764,8 @@ fn desktop_rows(rows: &mut Vec<Row>) {
                 "{median:.0} ms median, {max:.0} max, from the app's start ({} launches; the UI alone: {:.0} ms median; with WebKitGTK's DMA-BUF renderer forced on: {:.0} ms, in shared memory: {:.0} ms; {source})",
                 paint["launches"].as_array().map_or(0, Vec::len),
                 paint["ui_only_median_ms"].as_f64().unwrap_or(f64::NAN),
-                d["dmabuf_renderer"]["first_paint"]["from_process_start_median_ms"]
-                    .as_f64()
-                    .unwrap_or(f64::NAN),
-                d["shared_memory_renderer"]["first_paint"]["from_process_start_median_ms"]
-                    .as_f64()
-                    .unwrap_or(f64::NAN),
+                beside("dmabuf_renderer", "first_paint", "from_process_start_median_ms"),
+                beside("shared_memory_renderer", "first_paint", "from_process_start_median_ms"),
             ),
             "300 ms",
             Some(max / 300.0),
@@ -778,10 +778,8 @@ fn desktop_rows(rows: &mut Vec<Row>) {
             &format!("scroll of the full list at {issues} issues (desktop, Xvfb)"),
             format!(
                 "{fps:.0} frames/s, p95 frame {p95:.1} ms (a screen per frame; with the DMA-BUF renderer forced on: {:.0} frames/s, in shared memory: {:.0} frames/s; {source})",
-                d["dmabuf_renderer"]["scroll"]["fps"].as_f64().unwrap_or(f64::NAN),
-                d["shared_memory_renderer"]["scroll"]["fps"]
-                    .as_f64()
-                    .unwrap_or(f64::NAN)
+                beside("dmabuf_renderer", "scroll", "fps"),
+                beside("shared_memory_renderer", "scroll", "fps"),
             ),
             "60 fps",
             Some(60.0 / fps),

@@ -518,7 +518,7 @@ fn css_escape(value: &str) -> String {
 
 /// Which of WebKitGTK's renderers the app runs with in a test.
 #[derive(Debug, Clone, Copy)]
-enum Renderer {
+pub(crate) enum Renderer {
     /// What the app chooses for the machine (`src-tauri/src/renderer.rs`): without a GPU,
     /// as under Xvfb, WebKit does not composite, and then WebKitWebDriver's screenshot
     /// never answers.
@@ -529,7 +529,9 @@ enum Renderer {
 }
 
 impl Renderer {
-    fn env(self) -> &'static [(&'static str, &'static str)] {
+    /// The app's environment for it (a `const fn`: the desktop benchmark's table of
+    /// renderers takes it).
+    pub(crate) const fn env(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Renderer::AsShipped => &[],
             Renderer::WebKitDefault => &[("WEBKIT_DISABLE_DMABUF_RENDERER", "0")],
@@ -597,8 +599,8 @@ pub(crate) struct Desktop {
 }
 
 impl Desktop {
-    /// Like [`Desktop::launch`], with `extra_env` for the app and `prepare` filling its
-    /// fresh data dir first (the desktop benchmark puts a big mirror there).
+    /// Starts the app with `extra_env` (a [`Renderer`]'s, say) after `prepare` filled its
+    /// fresh data dir (the desktop benchmark puts a big mirror there).
     pub(crate) async fn launch_with(
         test: &'static str,
         extra_env: &[(&str, &str)],

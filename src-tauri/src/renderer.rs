@@ -7,9 +7,10 @@
 //! the switch WebKitGTK documents for this, and WebKit paints without compositing.
 //! Measured on a 2-core Debian 12 machine under Xvfb with WebKitGTK 2.50 at 100,000
 //! issues (`scripts/bench-desktop.sh`, `BENCHMARKS.md`), a scroll of the whole list, a
-//! screen per frame: 50 frames/s with it, 20 with WebKit's default, 24 with the narrower
+//! screen per frame: 61 frames/s with it, 24 with WebKit's default, 23 with the narrower
 //! `WEBKIT_DMABUF_RENDERER_FORCE_SHM=1` (compositing kept, frames handed over in shared
-//! memory; the display itself then repaints the full window at 35 frames/s, not 61).
+//! memory); the display itself repaints the full window at 62 frames/s with it, 34 with
+//! either of the others.
 //!
 //! The price: without compositing WebKit takes no snapshot, so WebKitWebDriver's
 //! screenshot never answers. The end-to-end tests take theirs under WebKit's default

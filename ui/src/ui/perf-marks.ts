@@ -33,18 +33,19 @@ export function markOnce(name: string): void {
 }
 
 /** `answer`, with `name:asked` marked when the first such request goes out and
- * `name:answered` when its answer arrives (where the first paint's time goes). */
+ * `name:answered` when its answer arrives (where the first paint's time goes). Every
+ * later request is `answer()` alone. */
 export function markFirstRequest<T>(name: string, answer: () => Promise<T>): Promise<T> {
-  const first = !marked.has(`${name}:asked`);
+  if (marked.has(`${name}:asked`)) {
+    return answer();
+  }
   markOnce(`${name}:asked`);
   const pending = answer();
-  if (first) {
-    void pending.then(
-      () => {
-        markOnce(`${name}:answered`);
-      },
-      () => undefined,
-    );
-  }
+  void pending.then(
+    () => {
+      markOnce(`${name}:answered`);
+    },
+    () => undefined,
+  );
   return pending;
 }
