@@ -26,10 +26,6 @@ use crate::notices::{notices_for, show, SyncOutcome};
 
 /// How often the scheduler looks for due connections.
 const TICK: Duration = Duration::from_secs(20);
-/// When it looks first, after the app starts: the window's first paint (the list's count
-/// and top page, read from the same mirror, on a machine with maybe two cores) goes
-/// before the launch's background sync. "Sync now" is served at once all the same.
-const FIRST_TICK: Duration = Duration::from_secs(3);
 
 struct Request {
     connection: Option<String>,
@@ -79,7 +75,7 @@ async fn run<R: Runtime>(
     deliveries: Deliveries,
 ) {
     let mut attempts: HashMap<String, Attempts> = HashMap::new();
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + FIRST_TICK, TICK);
+    let mut tick = tokio::time::interval(TICK);
     loop {
         tokio::select! {
             request = inbox.recv() => {
